@@ -1,1 +1,5 @@
-fn main(){}
+//! The `scimform` binary: parse, run, exit. Everything else lives in the library.
+
+fn main() -> std::process::ExitCode {
+    scimform::cli::main()
+}

@@ -1,1 +1,63 @@
-//! placeholder
+//! The command line: clap definitions, resolved settings, one function per subcommand,
+//! and the mapping of results to exit codes.
+//!
+//! Commands wire the other modules together; they hold no planning or protocol logic.
+//! `main.rs` calls [`main`] and nothing else.
+
+mod args;
+mod demo;
+mod dev_server;
+mod plan;
+mod report;
+mod schema;
+mod settings;
+mod validate;
+
+pub use args::Cli;
+pub use report::{Failure, exit, render_diagnostic};
+pub use settings::{DEFAULT_TOKEN_ENV, URL_ENV};
+
+use clap::Parser;
+
+use args::Command;
+use settings::Output;
+
+/// Parse the command line, run the command, report any failure; the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let output = Output::resolve(&cli.global);
+    let code = match run(&cli.command, output) {
+        Ok(code) => code,
+        Err(failure) => {
+            report::report(&failure, output.stderr.color);
+            failure.code
+        }
+    };
+    std::process::ExitCode::from(code)
+}
+
+/// Run one command to completion.
+pub fn run(command: &Command, output: Output) -> Result<u8, Failure> {
+    match command {
+        Command::Validate(args) => validate::run(args, output),
+        Command::Schema(args) => schema::run(args),
+        Command::Plan(args) => runtime()?.block_on(plan::run_plan(args, output)),
+        Command::Apply(args) => runtime()?.block_on(plan::run_apply(args, output)),
+        Command::DevServer(args) => runtime()?.block_on(dev_server::run(args, output)),
+        Command::Demo => runtime()?.block_on(demo::run(output)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            report::Message {
+                code: "runtime",
+                text: format!("cannot start the async runtime: {e}"),
+                help: "check the process's thread and file-descriptor limits".to_string(),
+            }
+            .into()
+        })
+}

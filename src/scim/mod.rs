@@ -1,1 +1,18 @@
-//! placeholder
+//! The SCIM 2.0 protocol as a client speaks it (RFC 7643/7644): resource kinds, the HTTP
+//! client, PATCH bodies, filter quoting, lenient response reading and readable errors.
+//!
+//! This module knows nothing of the configuration or of plans; it sends the requests it is
+//! asked to send and reports exactly what came back.
+
+mod client;
+mod error;
+mod patch;
+mod resource;
+
+pub use client::{ClientSettings, MAX_RESPONSE_BYTES, SCIM_JSON, ScimClient, Token};
+pub use error::{ScimError, ScimErrorKind};
+pub use patch::{PATCH_OP_SCHEMA, PatchOp, patch_body, quote};
+pub use resource::{
+    GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, ListPage, ResourceKind, USER_SCHEMA, as_bool, as_u64,
+    attribute, string_attribute,
+};

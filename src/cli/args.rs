@@ -1,0 +1,125 @@
+//! The command line as clap types: subcommands, their flags, and the options every command
+//! shares (`-C`, `--color`, `-v`, `-q`).
+//!
+//! Parsing only. Turning these into settings (environment, terminal detection) happens in
+//! `settings`, and running them in the per-command files.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scimform",
+    version,
+    about = "Keep a SCIM 2.0 directory in the state that YAML files declare",
+    long_about = "scimform reads a SCIM 2.0 directory, compares it with the users and groups \
+                  that YAML files declare, and shows (plan) or carries out (apply) the changes \
+                  that make the directory match.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to colour output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Say more about what is happening (on stderr).
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Say only what is asked for: the plan, results and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigDirArg {
+    /// The configuration directory, holding scimform.yaml.
+    #[arg(
+        short = 'C',
+        long = "config-dir",
+        value_name = "DIR",
+        default_value = "."
+    )]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration offline and report every problem at once.
+    Validate(ValidateArgs),
+    /// Read the directory and show the changes that would make it match the configuration.
+    Plan(PlanArgs),
+    /// Plan, ask for confirmation, and carry out the changes.
+    Apply(ApplyArgs),
+    /// Print the JSON Schema of a file format.
+    Schema(SchemaArgs),
+    /// Run a local SCIM 2.0 server (in memory, optionally saved to a file).
+    DevServer(DevServerArgs),
+    /// Run the whole cycle against a built-in server: seed, plan, apply, plan again.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigDirArg,
+    /// Exit 2 when the plan has changes (0 when it has none, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub config: ConfigDirArg,
+    /// Apply without asking for confirmation (for CI).
+    #[arg(long)]
+    pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema to print.
+    #[arg(value_enum, default_value_t = SchemaKind::Config)]
+    pub kind: SchemaKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// scimform.yaml
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct DevServerArgs {
+    /// Address to listen on. Port 0 picks a free port; the base URL is printed on stdout.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Bearer token that clients must present.
+    #[arg(long, env = "SCIMFORM_DEV_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Keep the directory in this JSON file: loaded at start, written after each change.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+}

@@ -1,0 +1,115 @@
+//! Resolved settings: the clap arguments plus the environment, decided once — whether to
+//! colour, which URL to talk to, which token to send.
+//!
+//! This is the only place that reads `SCIMFORM_URL`, `NO_COLOR` and the token variable.
+//! The token is moved straight into a `scim::Token`; it is never formatted.
+
+use std::fmt;
+use std::io::IsTerminal;
+
+use miette::Diagnostic;
+
+use super::args::{ColorChoice, GlobalArgs};
+use crate::config::Declared;
+use crate::render::Style;
+use crate::scim::{ClientSettings, Token};
+
+/// The variable that overrides `target.url`.
+pub const URL_ENV: &str = "SCIMFORM_URL";
+/// The token variable when `target.token_env` is not set.
+pub const DEFAULT_TOKEN_ENV: &str = "SCIMFORM_TOKEN";
+
+/// Output settings shared by every command.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    /// Styling for stdout.
+    pub stdout: Style,
+    /// Styling for stderr (diagnostics, progress).
+    pub stderr: Style,
+    pub verbose: bool,
+    pub quiet: bool,
+}
+
+impl Output {
+    pub fn resolve(global: &GlobalArgs) -> Output {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |is_terminal: bool| Style {
+            color: match global.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => is_terminal && !no_color,
+            },
+        };
+        Output {
+            stdout: decide(std::io::stdout().is_terminal()),
+            stderr: decide(std::io::stderr().is_terminal()),
+            verbose: global.verbose,
+            quiet: global.quiet,
+        }
+    }
+}
+
+/// Why the target cannot be reached with the given settings.
+#[derive(Debug)]
+pub enum TargetError {
+    NoUrl,
+    NoToken { variable: String },
+}
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetError::NoUrl => f.write_str("no SCIM target URL is configured"),
+            TargetError::NoToken { variable } => {
+                write!(f, "the bearer token is missing: {variable} is not set")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
+
+impl Diagnostic for TargetError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            TargetError::NoUrl => "target::no_url",
+            TargetError::NoToken { .. } => "target::no_token",
+        }))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            TargetError::NoUrl => {
+                format!("set target.url in scimform.yaml, or export {URL_ENV}=https://…/scim/v2")
+            }
+            TargetError::NoToken { variable } => format!(
+                "export {variable} with the directory's SCIM token (in CI, from a secret); the variable's name comes from target.token_env"
+            ),
+        }))
+    }
+}
+
+/// The URL and token for the declared target, with `SCIMFORM_URL` taking precedence.
+pub fn client_settings(declared: &Declared) -> Result<ClientSettings, TargetError> {
+    let url = std::env::var(URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| declared.target.url.clone())
+        .ok_or(TargetError::NoUrl)?;
+    let variable = declared
+        .target
+        .token_env
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
+    let token = std::env::var(&variable)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| TargetError::NoToken {
+            variable: variable.clone(),
+        })?;
+    Ok(ClientSettings::new(
+        url.trim(),
+        Token::new(token.trim()),
+        &variable,
+    ))
+}

@@ -1,0 +1,200 @@
+//! Comparing declared attributes with a live resource, on the declared fields only.
+//!
+//! Rules: simple attributes compare exactly (booleans also when the server sends them as
+//! strings); complex attributes (`name`) compare each declared sub-attribute; multi-valued
+//! attributes (`emails`) compare as sets, an email's `value` case-insensitively and its
+//! `type`/`primary` only where declared; an explicit empty list means "none". Live
+//! attributes the YAML does not mention are never looked at. Pure functions, no I/O.
+
+use serde_json::{Map, Value};
+
+use super::model::AttributeChange;
+use crate::scim::{as_bool, attribute};
+
+/// The changes that make `live` show the `declared` attributes, one per top-level
+/// attribute, in the declared order.
+pub fn attribute_changes(declared: &Map<String, Value>, live: &Value) -> Vec<AttributeChange> {
+    let empty = Map::new();
+    let live = live.as_object().unwrap_or(&empty);
+    let mut changes = Vec::new();
+    for (path, wanted) in declared {
+        let current = attribute(live, path);
+        let change = match wanted {
+            Value::Object(subs) => complex_change(subs, current),
+            Value::Array(items) => (!multi_valued_equal(items, current)).then(|| wanted.clone()),
+            _ => (!simple_equal(wanted, current)).then(|| wanted.clone()),
+        };
+        if let Some(new) = change {
+            changes.push(AttributeChange {
+                path: path.clone(),
+                old: current.cloned(),
+                new,
+            });
+        }
+    }
+    changes
+}
+
+/// For a complex attribute: `None` when every declared sub-attribute matches, otherwise
+/// the live value with the declared sub-attributes laid over it.
+fn complex_change(wanted: &Map<String, Value>, current: Option<&Value>) -> Option<Value> {
+    let empty = Map::new();
+    let live = current.and_then(Value::as_object).unwrap_or(&empty);
+    let differs = wanted
+        .iter()
+        .any(|(key, value)| !simple_equal(value, attribute(live, key)));
+    if !differs {
+        return None;
+    }
+    let mut merged = Map::new();
+    for (key, value) in live {
+        if !wanted.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    for (key, value) in wanted {
+        merged.insert(key.clone(), value.clone());
+    }
+    Some(Value::Object(merged))
+}
+
+/// A simple (single-valued, non-complex) attribute.
+fn simple_equal(wanted: &Value, current: Option<&Value>) -> bool {
+    match (wanted, current) {
+        (Value::Bool(w), Some(c)) => as_bool(c) == Some(*w),
+        (w, Some(c)) => w == c,
+        (_, None) => false,
+    }
+}
+
+/// A multi-valued attribute of complex values with a `value` sub-attribute.
+fn multi_valued_equal(wanted: &[Value], current: Option<&Value>) -> bool {
+    let live: &[Value] = match current {
+        None => &[],
+        Some(Value::Array(items)) => items,
+        Some(_) => return false,
+    };
+    if live.len() != wanted.len() {
+        return false;
+    }
+    let mut used = vec![false; live.len()];
+    wanted.iter().all(|w| {
+        let found = live
+            .iter()
+            .enumerate()
+            .position(|(i, l)| !used[i] && entry_matches(w, l));
+        match found {
+            Some(i) => {
+                used[i] = true;
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+fn entry_matches(wanted: &Value, live: &Value) -> bool {
+    let (Some(wanted), Some(live)) = (wanted.as_object(), live.as_object()) else {
+        return wanted == live;
+    };
+    wanted.iter().all(|(key, value)| {
+        let current = attribute(live, key);
+        match (key.as_str(), value) {
+            ("value" | "type", Value::String(w)) => current
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.eq_ignore_ascii_case(w)),
+            ("primary", Value::Bool(w)) => current.and_then(as_bool).unwrap_or(false) == *w,
+            _ => simple_equal(value, current),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn declared(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn undeclared_attributes_are_not_compared() {
+        let changes = attribute_changes(
+            &declared(json!({"displayName": "Alice"})),
+            &json!({"displayName": "Alice", "title": "CTO", "nickName": "al"}),
+        );
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn a_changed_string_is_a_change() {
+        let changes = attribute_changes(
+            &declared(json!({"displayName": "Alice Ng"})),
+            &json!({"displayName": "Alice"}),
+        );
+        assert_eq!(
+            changes,
+            vec![AttributeChange {
+                path: "displayName".into(),
+                old: Some(json!("Alice")),
+                new: json!("Alice Ng")
+            }]
+        );
+    }
+
+    #[test]
+    fn booleans_sent_as_strings_compare_equal() {
+        let changes = attribute_changes(
+            &declared(json!({"active": false})),
+            &json!({"active": "False"}),
+        );
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn complex_attributes_keep_undeclared_sub_attributes() {
+        let changes = attribute_changes(
+            &declared(json!({"name": {"givenName": "Alice"}})),
+            &json!({"name": {"givenName": "Alicia", "familyName": "Ng"}}),
+        );
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].new,
+            json!({"familyName": "Ng", "givenName": "Alice"})
+        );
+    }
+
+    #[test]
+    fn emails_compare_as_sets_on_declared_fields() {
+        let wanted = declared(json!({"emails": [
+            {"value": "Alice@Acme.test", "primary": true},
+            {"value": "al@acme.test"}
+        ]}));
+        let live = json!({"emails": [
+            {"value": "al@acme.test", "type": "other"},
+            {"value": "alice@acme.test", "type": "work", "primary": "true"}
+        ]});
+        assert!(attribute_changes(&wanted, &live).is_empty());
+        let live_missing_primary = json!({"emails": [
+            {"value": "al@acme.test"}, {"value": "alice@acme.test"}
+        ]});
+        assert_eq!(attribute_changes(&wanted, &live_missing_primary).len(), 1);
+    }
+
+    #[test]
+    fn an_explicit_empty_list_means_none() {
+        let wanted = declared(json!({"emails": []}));
+        assert!(attribute_changes(&wanted, &json!({})).is_empty());
+        assert_eq!(
+            attribute_changes(&wanted, &json!({"emails": [{"value": "a@x.test"}]})).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_missing_live_attribute_is_a_change() {
+        let changes = attribute_changes(&declared(json!({"title": "CTO"})), &json!({}));
+        assert_eq!(changes[0].old, None);
+    }
+}

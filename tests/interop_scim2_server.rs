@@ -1,0 +1,17 @@
+//! The full cycle (seed, plan, apply, empty re-plan) against the third-party
+//! `scim2-server` 0.8.3 from PyPI, which `scripts/interop-setup.sh` installs on first use.
+//! Fails loudly when the server cannot be installed or started; skipped (loudly) only
+//! when `SCIMFORM_SKIP_INTEROP=1`.
+
+mod support;
+
+use support::scim2_server::Scim2Server;
+
+#[tokio::test]
+async fn full_cycle_against_scim2_server() {
+    let Some(server) = Scim2Server::start() else {
+        support::print_interop_skip("full_cycle_against_scim2_server");
+        return;
+    };
+    support::cycle::full_cycle(&server.base_url, &server.token).await;
+}

@@ -1,0 +1,264 @@
+//! The end-to-end cycle that every server must pass: seed a drifted live state over HTTP,
+//! run the built `scimform` binary's `plan` (assert the changes and the exit code),
+//! `apply --auto-approve`, check the directory over HTTP, and `plan` again (no changes).
+//! The token must not appear in any output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+/// The environment variable the cycle's config names in `target.token_env`.
+pub const TOKEN_ENV: &str = "E2E_SCIM_TOKEN";
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// A finished run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn finish(output: Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Run `scimform ARGS` with `-C dir`, the token in `TOKEN_ENV` (when given), no colour,
+/// and none of the developer's own scimform variables.
+pub fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scimform"));
+    command
+        .args(args)
+        .arg("-C")
+        .arg(dir)
+        .env_remove("SCIMFORM_URL")
+        .env_remove("SCIMFORM_TOKEN")
+        .env_remove(TOKEN_ENV)
+        .env("NO_COLOR", "1");
+    if let Some(token) = token {
+        command.env(TOKEN_ENV, token);
+    }
+    finish(command.output().expect("running the scimform binary"))
+}
+
+/// A plain HTTP client for seeding and checking.
+pub struct Http {
+    client: reqwest::Client,
+    base_url: String,
+    token: String,
+}
+
+impl Http {
+    pub fn new(base_url: &str, token: &str) -> Http {
+        Http {
+            client: super::http_client(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .header("Content-Type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("POST reaches the server");
+        let status = response.status();
+        let text = response.text().await.expect("POST body");
+        assert!(status.is_success(), "POST {path} -> {status}: {text}");
+        serde_json::from_str(&text).expect("POST answers JSON")
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET reaches the server");
+        let status = response.status();
+        let text = response.text().await.expect("GET body");
+        assert!(status.is_success(), "GET {path} -> {status}: {text}");
+        serde_json::from_str(&text).expect("GET answers JSON")
+    }
+
+    pub async fn create_user(&self, user_name: &str, display_name: &str) -> String {
+        let body = json!({
+            "schemas": [USER_SCHEMA],
+            "userName": user_name,
+            "displayName": display_name,
+            "active": true,
+            "emails": [{"value": user_name, "primary": true}],
+        });
+        id(&self.post("/Users", body).await)
+    }
+
+    pub async fn create_group(&self, name: &str, member_ids: &[&str]) -> String {
+        let members: Vec<Value> = member_ids.iter().map(|m| json!({ "value": m })).collect();
+        let body = json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": members });
+        id(&self.post("/Groups", body).await)
+    }
+
+    /// All resources of a list endpoint (small directories: one page).
+    pub async fn list(&self, endpoint: &str) -> Vec<Value> {
+        let page = self.get(&format!("{endpoint}?count=200")).await;
+        page.get("Resources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+pub fn id(resource: &Value) -> String {
+    resource["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("resource has no id: {resource}"))
+        .to_string()
+}
+
+/// Write `scimform.yaml` for the cycle into `dir`.
+pub fn write_config(dir: &Path, base_url: &str) {
+    let config = format!(
+        r#"target:
+  url: {base_url}
+  token_env: {TOKEN_ENV}
+users:
+  - userName: alice@e2e.test
+    displayName: Alice Ng
+    name: {{ givenName: Alice, familyName: Ng }}
+    emails: [{{ value: alice@e2e.test, primary: true }}]
+    active: true
+  - userName: bob@e2e.test
+    displayName: Bob Stone
+    emails: [{{ value: bob@e2e.test, primary: true }}]
+    active: true
+  - userName: carol@e2e.test
+    displayName: Carol Diaz
+groups:
+  - displayName: engineering
+    members: [alice@e2e.test, bob@e2e.test]
+  - displayName: oncall
+    members: [carol@e2e.test]
+"#
+    );
+    std::fs::write(dir.join("scimform.yaml"), config).expect("writing scimform.yaml");
+}
+
+/// The whole cycle against a server at `base_url` that accepts `token`.
+pub async fn full_cycle(base_url: &str, token: &str) {
+    let http = Http::new(base_url, token);
+    // The drifted directory: alice's displayName is stale, bob is missing, mallory (not
+    // declared) is in engineering, oncall does not exist.
+    let alice = http.create_user("alice@e2e.test", "Alice").await;
+    http.create_user("carol@e2e.test", "Carol Diaz").await;
+    let mallory = http.create_user("mallory@e2e.test", "Mallory").await;
+    http.create_group("engineering", &[&alice, &mallory]).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_config(dir.path(), base_url);
+
+    let plan = scimform(dir.path(), Some(token), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "plan with changes exits 2: {plan:?}");
+    for expected in [
+        "+ user bob@e2e.test",
+        "~ user alice@e2e.test",
+        r#"~ displayName     = "Alice" -> "Alice Ng""#,
+        "+ name.givenName  = \"Alice\"",
+        "~ group engineering",
+        "+ member bob@e2e.test  (created by this plan)",
+        "- member mallory@e2e.test",
+        "+ group oncall",
+        "+ member carol@e2e.test",
+        "Not managed: 1 user and 0 groups",
+        "Plan: 2 to create, 2 to update, 0 to destroy.",
+    ] {
+        assert!(
+            plan.stdout.contains(expected),
+            "plan lacks `{expected}`: {plan:?}"
+        );
+    }
+
+    let apply = scimform(dir.path(), Some(token), &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "apply succeeds: {apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! 2 created, 2 updated, 0 destroyed."),
+        "{apply:?}"
+    );
+
+    // The directory itself, read back over HTTP.
+    let users = http.list("/Users").await;
+    let id_of = |name: &str| {
+        users
+            .iter()
+            .find(|u| u["userName"].as_str() == Some(name))
+            .map(id)
+            .unwrap_or_else(|| panic!("{name} is in the directory"))
+    };
+    let groups = http.list("/Groups").await;
+    let members_of = |name: &str| {
+        let group = groups
+            .iter()
+            .find(|g| g["displayName"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("group {name} exists"));
+        let mut ids: Vec<String> = group["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["value"].as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut engineering = vec![id_of("alice@e2e.test"), id_of("bob@e2e.test")];
+    engineering.sort();
+    assert_eq!(members_of("engineering"), engineering);
+    assert_eq!(members_of("oncall"), vec![id_of("carol@e2e.test")]);
+    let alice_now = users
+        .iter()
+        .find(|u| u["userName"] == "alice@e2e.test")
+        .expect("alice");
+    assert_eq!(alice_now["displayName"], "Alice Ng");
+    assert_eq!(alice_now["name"]["familyName"], "Ng");
+
+    let again = scimform(dir.path(), Some(token), &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "plan after apply is empty: {again:?}");
+    assert!(
+        again
+            .stdout
+            .contains("No changes. The directory matches the configuration."),
+        "{again:?}"
+    );
+
+    for run in [&plan, &apply, &again] {
+        assert!(!run.all().contains(token), "the token leaked: {run:?}");
+    }
+}
