@@ -12,7 +12,7 @@ use std::io::Write;
 use miette::Diagnostic;
 use serde_json::{Map, Value, json};
 
-use crate::plan::{Change, MemberRef, Plan};
+use crate::plan::{Change, MemberRef, MemberType, Plan};
 use crate::render::Style;
 use crate::scim::string_attribute;
 use crate::scim::{GROUP_SCHEMA, PatchOp, ResourceKind, ScimClient, ScimError, USER_SCHEMA};
@@ -108,7 +108,7 @@ pub async fn apply(
     progress: &mut dyn Write,
     style: Style,
 ) -> Result<Outcome, ApplyError> {
-    let mut created_ids: HashMap<String, String> = HashMap::new();
+    let mut created_ids: HashMap<(MemberType, String), String> = HashMap::new();
     let mut outcome = Outcome::default();
     let mut applied = Vec::new();
     for (index, change) in plan.changes.iter().enumerate() {
@@ -148,7 +148,7 @@ pub async fn apply(
 async fn execute(
     change: &Change,
     client: &ScimClient,
-    created_ids: &mut HashMap<String, String>,
+    created_ids: &mut HashMap<(MemberType, String), String>,
 ) -> Result<String, ApplyFailure> {
     match change {
         Change::CreateUser {
@@ -169,7 +169,7 @@ async fn execute(
                 Some(id) => id.to_string(),
                 None => lookup_id(client, ResourceKind::User, "userName", user_name).await?,
             };
-            created_ids.insert(user_name.to_lowercase(), id.clone());
+            created_ids.insert((MemberType::User, user_name.to_lowercase()), id.clone());
             Ok(format!("created (id {id})"))
         }
         Change::UpdateUser { id, attributes, .. } => {
@@ -259,14 +259,14 @@ async fn execute(
 /// SCIM ids for planned members: the live id, or the id of a user created in this run.
 fn resolve(
     members: &[MemberRef],
-    created_ids: &HashMap<String, String>,
+    created_ids: &HashMap<(MemberType, String), String>,
 ) -> Result<Vec<String>, ApplyFailure> {
     members
         .iter()
         .map(|member| match (&member.id, &member.name) {
             (Some(id), _) => Ok(id.clone()),
             (None, Some(name)) => created_ids
-                .get(&name.to_lowercase())
+                .get(&(member.r#type, name.to_lowercase()))
                 .cloned()
                 .ok_or_else(|| ApplyFailure::UnresolvedMember(name.clone())),
             (None, None) => Err(ApplyFailure::UnresolvedMember("(unnamed)".to_string())),

@@ -11,7 +11,10 @@ mod load;
 mod model;
 mod validate;
 
-pub use declared::{Declared, DeclaredGroup, DeclaredTarget, DeclaredUser};
+pub use declared::{
+    Declared, DeclaredGroup, DeclaredTarget, DeclaredUser, MatchUsersBy, MaxDestroy, MemberName,
+    Membership, Policy, UnmanagedGroups, UnmanagedUsers,
+};
 pub use diagnostic::{ConfigError, ConfigErrorKind, ConfigErrors, Origin, SourceFile};
 pub use load::{MAX_FILE_BYTES, ROOT_FILE, load_dir, load_str};
 pub use model::ConfigFile;

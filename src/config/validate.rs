@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 use serde_saphyr::Spanned;
 
-use super::declared::{Declared, DeclaredGroup, DeclaredTarget, DeclaredUser};
+use super::declared::{
+    Declared, DeclaredGroup, DeclaredTarget, DeclaredUser, MemberName, Membership, Policy,
+};
 use super::diagnostic::{ConfigError, ConfigErrorKind, ConfigErrors, Origin, SourceFile};
 use super::model::{ConfigFile, EmailEntry, GroupEntry, NameEntry, UserEntry};
 
@@ -75,6 +77,8 @@ pub(super) fn validate(
         users.push(DeclaredUser {
             user_name,
             attributes,
+            manager: None,
+            previously: Vec::new(),
             origin,
         });
     }
@@ -121,6 +125,10 @@ pub(super) fn validate(
             display_name,
             external_id: entry.external_id,
             members,
+            membership: Membership::Authoritative,
+            privileged: false,
+            min_members: None,
+            previously: Vec::new(),
             origin,
         });
     }
@@ -133,10 +141,13 @@ pub(super) fn validate(
             url: file.target.url,
             profile: file.target.profile,
             token_env: file.target.token_env,
+            options: serde_json::Map::new(),
         },
+        policy: Policy::default(),
         users,
         groups,
         digest,
+        warnings: Vec::new(),
     })
 }
 
@@ -147,9 +158,9 @@ fn resolve_members(
     by_email: &HashMap<String, usize>,
     origin_of: &dyn Fn(&Spanned<String>) -> Origin,
     errors: &mut Vec<ConfigError>,
-) -> Option<Vec<String>> {
+) -> Option<Vec<MemberName>> {
     let listed = entry.members.as_ref()?;
-    let mut members: Vec<String> = Vec::with_capacity(listed.len());
+    let mut members: Vec<MemberName> = Vec::with_capacity(listed.len());
     let mut seen = std::collections::HashSet::new();
     for member in listed {
         let key = member.value.trim().to_lowercase();
@@ -158,7 +169,7 @@ fn resolve_members(
             Some(&index) => {
                 let user_name = &users[index].user_name;
                 if seen.insert(user_name.to_lowercase()) {
-                    members.push(user_name.clone());
+                    members.push(MemberName::User(user_name.clone()));
                 }
             }
             None => {

@@ -21,6 +21,9 @@ const EXTENSION_SCHEMAS: [&str; 1] = ["urn:ietf:params:scim:schemas:extension:en
 /// Deepest nesting of parentheses, `not` and value filters accepted (no stack overflow).
 const MAX_DEPTH: usize = 32;
 
+/// Most `and`/`or` connectives in one filter (evaluation recurses over them).
+const MAX_CONNECTIVES: usize = 200;
+
 /// A parsed filter expression.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Filter {
@@ -77,7 +80,11 @@ pub(crate) fn parse(input: &str) -> Result<Filter, FilterError> {
     if tokens.is_empty() {
         return err("the filter is empty");
     }
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        connectives: 0,
+    };
     let filter = parser.or(0)?;
     match parser.tokens.get(parser.pos) {
         None => Ok(filter),
@@ -301,6 +308,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    connectives: usize,
 }
 
 impl Parser {
@@ -312,8 +320,19 @@ impl Parser {
         tok
     }
 
-    fn peek_keyword(&self, keyword: &str) -> bool {
-        matches!(self.tokens.get(self.pos), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    /// Consumes `keyword` (`and` / `or`) if it is next, counting connectives.
+    fn connective(&mut self, keyword: &str) -> Result<bool, FilterError> {
+        let found = matches!(self.tokens.get(self.pos), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword));
+        if found {
+            self.pos += 1;
+            self.connectives += 1;
+            if self.connectives > MAX_CONNECTIVES {
+                return err(format!(
+                    "the filter has more than {MAX_CONNECTIVES} and/or conditions"
+                ));
+            }
+        }
+        Ok(found)
     }
 
     fn expect(&mut self, want: &Token) -> Result<(), FilterError> {
@@ -330,8 +349,7 @@ impl Parser {
 
     fn or(&mut self, depth: usize) -> Result<Filter, FilterError> {
         let mut left = self.and(depth)?;
-        while self.peek_keyword("or") {
-            self.pos += 1;
+        while self.connective("or")? {
             let right = self.and(depth)?;
             left = Filter::Or(Box::new(left), Box::new(right));
         }
@@ -340,8 +358,7 @@ impl Parser {
 
     fn and(&mut self, depth: usize) -> Result<Filter, FilterError> {
         let mut left = self.unary(depth)?;
-        while self.peek_keyword("and") {
-            self.pos += 1;
+        while self.connective("and")? {
             let right = self.unary(depth)?;
             left = Filter::And(Box::new(left), Box::new(right));
         }
@@ -674,6 +691,10 @@ mod tests {
         }
         let deep = format!("{}userName pr{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(parse(&deep).is_err());
+        let long = vec!["userName pr"; 10_000].join(" and ");
+        assert!(parse(&long).is_err());
+        let fine = vec!["userName pr"; 50].join(" or ");
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]

@@ -602,6 +602,41 @@ mod tests {
     }
 
     #[test]
+    fn groups_nest_but_not_in_themselves() {
+        let mut s = store();
+        let inner = s
+            .create(Kind::Group, &obj(json!({"displayName": "inner"})))
+            .expect("created");
+        let outer = s
+            .create(
+                Kind::Group,
+                &obj(json!({"displayName": "outer", "members": [{"value": id(&inner), "type": "Group"}]})),
+            )
+            .expect("created");
+        assert_eq!(outer["members"][0]["display"], "inner");
+        let err = s
+            .create(
+                Kind::Group,
+                &obj(
+                    json!({"displayName": "x", "members": [{"value": id(&inner), "type": "User"}]}),
+                ),
+            )
+            .expect_err("wrong type");
+        assert!(err.detail.contains("is a Group"));
+        let err = s
+            .replace(
+                Kind::Group,
+                &id(&inner),
+                &obj(json!({"displayName": "inner", "members": [{"value": id(&inner)}]})),
+            )
+            .expect_err("self-membership");
+        assert_eq!(err.scim_type, Some("invalidValue"));
+        s.delete(Kind::Group, &id(&inner)).expect("deleted");
+        let outer = s.get(Kind::Group, &id(&outer)).expect("exists");
+        assert!(outer.get("members").is_none());
+    }
+
+    #[test]
     fn failed_patch_changes_nothing() {
         let mut s = store();
         let u = s

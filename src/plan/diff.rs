@@ -12,7 +12,7 @@ use super::compare::attribute_changes;
 use super::model::{
     AttributeChange, Change, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan, Unmanaged,
 };
-use crate::config::{Declared, DeclaredGroup, DeclaredUser};
+use crate::config::{Declared, DeclaredGroup, DeclaredUser, MemberName, Membership};
 use crate::live::{Live, LiveGroup, LiveUser};
 use serde_json::Value;
 
@@ -66,7 +66,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
         }
     }
 
-    let names = NameIndex::new(live, &live_users);
+    let names = NameIndex::new(live, &live_users, &live_groups);
     let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
     groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.display_name.clone()));
     for group in &groups {
@@ -74,7 +74,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
             .members
             .iter()
             .flatten()
-            .map(|user_name| names.declared_member(user_name))
+            .map(|member| names.declared_member(member))
             .collect();
         match live_groups.get(&group.display_name.to_lowercase()) {
             None => changes.push(Change::CreateGroup {
@@ -174,12 +174,18 @@ fn index_unique<'a, T>(
 struct NameIndex<'a> {
     /// Live user and group ids → (name, type).
     by_id: HashMap<&'a str, (&'a str, MemberType)>,
-    /// Live user ids by lower-cased userName.
+    /// Live users by lower-cased userName.
     user_ids: &'a HashMap<String, &'a LiveUser>,
+    /// Live groups by lower-cased displayName.
+    group_ids: &'a HashMap<String, &'a LiveGroup>,
 }
 
 impl<'a> NameIndex<'a> {
-    fn new(live: &'a Live, user_ids: &'a HashMap<String, &'a LiveUser>) -> NameIndex<'a> {
+    fn new(
+        live: &'a Live,
+        user_ids: &'a HashMap<String, &'a LiveUser>,
+        group_ids: &'a HashMap<String, &'a LiveGroup>,
+    ) -> NameIndex<'a> {
         let mut by_id = HashMap::new();
         for user in &live.users {
             by_id.insert(
@@ -193,19 +199,32 @@ impl<'a> NameIndex<'a> {
                 (group.display_name.as_str(), MemberType::Group),
             );
         }
-        NameIndex { by_id, user_ids }
+        NameIndex {
+            by_id,
+            user_ids,
+            group_ids,
+        }
     }
 
-    /// A declared member (a declared user's userName): its live id, or none when the plan
-    /// creates the user.
-    fn declared_member(&self, user_name: &str) -> MemberRef {
-        MemberRef {
-            name: Some(user_name.to_string()),
-            id: self
-                .user_ids
-                .get(&user_name.to_lowercase())
-                .map(|u| u.id.clone()),
-            r#type: MemberType::User,
+    /// A declared member: its live id, or none when the plan creates it.
+    fn declared_member(&self, member: &MemberName) -> MemberRef {
+        match member {
+            MemberName::User(user_name) => MemberRef {
+                name: Some(user_name.clone()),
+                id: self
+                    .user_ids
+                    .get(&user_name.to_lowercase())
+                    .map(|u| u.id.clone()),
+                r#type: MemberType::User,
+            },
+            MemberName::Group(display_name) => MemberRef {
+                name: Some(display_name.clone()),
+                id: self
+                    .group_ids
+                    .get(&display_name.to_lowercase())
+                    .map(|g| g.id.clone()),
+                r#type: MemberType::Group,
+            },
         }
     }
 
@@ -247,6 +266,9 @@ fn member_changes(
         .cloned()
         .collect();
     let mut remove = Vec::new();
+    if group.membership == Membership::Additive {
+        return (sorted(add), remove);
+    }
     for id in current {
         if wanted_ids.contains(id) {
             continue;
