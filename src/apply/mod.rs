@@ -5,6 +5,10 @@
 //! `plan::diff`. It stops at the first failed change and reports exactly which changes
 //! were applied and which were not, so a rerun of `plan` shows what remains.
 
+mod member_patch;
+
+pub use member_patch::{batches, remove_operations};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
@@ -14,8 +18,11 @@ use serde_json::{Map, Value, json};
 
 use crate::plan::{Change, MemberRef, MemberType, Plan};
 use crate::render::Style;
-use crate::scim::string_attribute;
-use crate::scim::{GROUP_SCHEMA, PatchOp, ResourceKind, ScimClient, ScimError, USER_SCHEMA};
+use crate::scim::{
+    GROUP_SCHEMA, PatchOp, RemovalForm, ResourceKind, ScimClient, ScimError, USER_SCHEMA,
+    string_attribute,
+};
+use member_patch::{MemberForms, has_removals, other, refuses_form, with_removal_form};
 
 /// What an apply did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -108,11 +115,20 @@ pub async fn apply(
     progress: &mut dyn Write,
     style: Style,
 ) -> Result<Outcome, ApplyError> {
-    let mut created_ids: HashMap<(MemberType, String), String> = HashMap::new();
+    let mut run = Run {
+        client,
+        created_ids: HashMap::new(),
+        forms: MemberForms::new(client.profile().member_removal),
+        notes: Vec::new(),
+    };
     let mut outcome = Outcome::default();
     let mut applied = Vec::new();
     for (index, change) in plan.changes.iter().enumerate() {
-        match execute(change, client, &mut created_ids).await {
+        let result = execute(change, &mut run).await;
+        for note in run.notes.drain(..) {
+            let _ = writeln!(progress, "  note: {note}");
+        }
+        match result {
             Ok(line) => {
                 let _ = writeln!(progress, "{}: {line}", style.bold(&change.address()));
                 match change.kind() {
@@ -144,12 +160,20 @@ pub async fn apply(
     Ok(outcome)
 }
 
+/// What one apply run carries from change to change.
+struct Run<'a> {
+    client: &'a ScimClient,
+    /// Ids of users and groups created in this run, by (type, lower-cased name).
+    created_ids: HashMap<(MemberType, String), String>,
+    forms: MemberForms,
+    /// Things worth telling the user about the last change (printed after its line).
+    notes: Vec<String>,
+}
+
 /// One change; returns the line that describes its result.
-async fn execute(
-    change: &Change,
-    client: &ScimClient,
-    created_ids: &mut HashMap<(MemberType, String), String>,
-) -> Result<String, ApplyFailure> {
+async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFailure> {
+    let client = run.client;
+    let created_ids = &mut run.created_ids;
     match change {
         Change::CreateUser {
             user_name,
@@ -162,7 +186,7 @@ async fn execute(
                 body.insert(key.clone(), value.clone());
             }
             let created = client
-                .create(ResourceKind::User, &Value::Object(body))
+                .create_unique(ResourceKind::User, &Value::Object(body), "userName")
                 .await
                 .map_err(ApplyFailure::Request)?;
             let id = match string_attribute(&created, "id") {
@@ -224,23 +248,21 @@ async fn execute(
             remove_members,
             ..
         } => {
-            let mut operations: Vec<PatchOp> = attributes
+            let operations: Vec<PatchOp> = attributes
                 .iter()
                 .map(|a| PatchOp::replace(&a.path, a.new.clone()))
                 .collect();
             let add = resolve(add_members, created_ids)?;
-            if !add.is_empty() {
-                operations.push(PatchOp::add_members(add.iter().map(String::as_str)));
+            let remove: Vec<String> = remove_members.iter().filter_map(|m| m.id.clone()).collect();
+            for request in batches(
+                client.profile(),
+                operations,
+                &add,
+                &remove,
+                run.forms.current(),
+            ) {
+                send_group_patch(run, id, request).await?;
             }
-            for member in remove_members {
-                if let Some(member_id) = &member.id {
-                    operations.push(PatchOp::remove_member(member_id));
-                }
-            }
-            client
-                .patch(ResourceKind::Group, id, &operations)
-                .await
-                .map_err(ApplyFailure::Request)?;
             let mut parts = Vec::new();
             if !attributes.is_empty() {
                 parts.push(plural(attributes.len(), "attribute"));
@@ -254,6 +276,135 @@ async fn execute(
             Ok(format!("updated ({})", parts.join(", ")))
         }
     }
+}
+
+/// One PATCH of a group's members. When the server refuses the removal form in use
+/// (501, or 400 about the path, filter or value), the same request is sent once more in
+/// the other form, and that form is kept for the rest of the run. The first time the
+/// value-list form is used as a fallback, the group is read back to make sure the server
+/// removed only the named members (RFC 7644 does not define that form; a server could
+/// read it as "remove all").
+async fn send_group_patch(
+    run: &mut Run<'_>,
+    group_id: &str,
+    operations: Vec<PatchOp>,
+) -> Result<(), ApplyFailure> {
+    let client = run.client;
+    let first = client.patch(ResourceKind::Group, group_id, &operations).await;
+    let error = match first {
+        Ok(_) => return Ok(()),
+        Err(error) => error,
+    };
+    if is_no_target(&error) && only_removals(&operations) {
+        run.notes.push(format!(
+            "a member to remove from group {group_id} was already gone (scimType noTarget)"
+        ));
+        return Ok(());
+    }
+    if !has_removals(&operations) || !refuses_form(&error) {
+        return Err(ApplyFailure::Request(error));
+    }
+    let fallback = other(run.forms.current());
+    let retried = with_removal_form(&operations, fallback);
+    let expected_kept = if fallback == RemovalForm::ValueList && run.forms.needs_value_list_check() {
+        Some(members_kept(client, group_id, &operations).await?)
+    } else {
+        None
+    };
+    match client.patch(ResourceKind::Group, group_id, &retried).await {
+        Ok(_) => {
+            run.forms.switch_to(fallback);
+            run.notes.push(format!(
+                "the server refused member removal as {}; switched to {} for the rest of this run",
+                form_name(other(fallback)),
+                form_name(fallback)
+            ));
+            if let Some(kept) = expected_kept {
+                verify_kept(client, group_id, &kept).await?;
+            }
+            Ok(())
+        }
+        Err(_) => Err(ApplyFailure::Request(error)),
+    }
+}
+
+fn form_name(form: RemovalForm) -> &'static str {
+    match form {
+        RemovalForm::FilterPath => "a filter path (members[value eq \"id\"])",
+        RemovalForm::ValueList => "a value list",
+    }
+}
+
+fn is_no_target(error: &ScimError) -> bool {
+    error.scim_type() == Some("noTarget")
+}
+
+fn only_removals(operations: &[PatchOp]) -> bool {
+    operations.iter().all(|op| matches!(op, PatchOp::Remove { .. }))
+}
+
+/// The group's current members minus those `operations` remove.
+async fn members_kept(
+    client: &ScimClient,
+    group_id: &str,
+    operations: &[PatchOp],
+) -> Result<Vec<String>, ApplyFailure> {
+    let removed: std::collections::HashSet<String> =
+        match with_removal_form(operations, RemovalForm::ValueList)
+            .into_iter()
+            .find(|op| matches!(op, PatchOp::Remove { path, .. } if path == "members"))
+        {
+            Some(PatchOp::Remove {
+                value: Some(Value::Array(items)),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect(),
+            _ => Default::default(),
+        };
+    let group = client
+        .get(ResourceKind::Group, group_id)
+        .await
+        .map_err(ApplyFailure::Request)?;
+    Ok(member_values(&group)
+        .into_iter()
+        .filter(|id| !removed.contains(id))
+        .collect())
+}
+
+async fn verify_kept(
+    client: &ScimClient,
+    group_id: &str,
+    kept: &[String],
+) -> Result<(), ApplyFailure> {
+    let group = client
+        .get(ResourceKind::Group, group_id)
+        .await
+        .map_err(ApplyFailure::Request)?;
+    let now: std::collections::HashSet<String> = member_values(&group).into_iter().collect();
+    let lost: Vec<&String> = kept.iter().filter(|id| !now.contains(*id)).collect();
+    if lost.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyFailure::NoId(format!(
+            "the server removed {} member(s) of group {group_id} that were not named in the value-list removal; stopping. Set target.options.member_removal to filter_path for this server",
+            lost.len()
+        )))
+    }
+}
+
+fn member_values(group: &Value) -> Vec<String> {
+    group
+        .as_object()
+        .and_then(|o| crate::scim::attribute(o, "members"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| string_attribute(m, "value"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// SCIM ids for planned members: the live id, or the id of a user created in this run.

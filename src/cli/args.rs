@@ -37,6 +37,10 @@ pub struct GlobalArgs {
     /// Say only what is asked for: the plan, results and errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Allow a plain-http target URL that is not on this machine (the token would travel
+    /// unencrypted). For test servers only.
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -15,16 +15,26 @@ use crate::{config, live, plan};
 /// Load, read, diff: the plan for the configuration in `dir`, and a client for its target.
 async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, Plan), Failure> {
     let declared = config::load_dir(dir)?;
-    let client = ScimClient::new(&settings::client_settings(&declared)?)?;
+    let client = ScimClient::new(&settings::client_settings(
+        &declared,
+        output.allow_insecure_http,
+    )?)?;
     if output.verbose {
-        eprintln!("Reading the directory at {} …", client.base_url());
+        eprintln!(
+            "Reading the directory at {} (profile {}) …",
+            client.base_url(),
+            client.profile().name
+        );
     }
     let live = live::read(&client).await?;
     if output.verbose {
+        let stats = client.stats();
         eprintln!(
-            "Read {} users and {} groups.",
+            "Read {} users and {} groups in {} requests ({} retried).",
             live.users.len(),
-            live.groups.len()
+            live.groups.len(),
+            stats.requests,
+            stats.retries
         );
     }
     let plan = plan::diff(&declared, &live, client.base_url());

@@ -12,7 +12,7 @@ use miette::Diagnostic;
 use super::args::{ColorChoice, GlobalArgs};
 use crate::config::Declared;
 use crate::render::Style;
-use crate::scim::{ClientSettings, Token};
+use crate::scim::{ClientSettings, Token, profile};
 
 /// The variable that overrides `target.url`.
 pub const URL_ENV: &str = "SCIMFORM_URL";
@@ -28,6 +28,7 @@ pub struct Output {
     pub stderr: Style,
     pub verbose: bool,
     pub quiet: bool,
+    pub allow_insecure_http: bool,
 }
 
 impl Output {
@@ -45,6 +46,7 @@ impl Output {
             stderr: decide(std::io::stderr().is_terminal()),
             verbose: global.verbose,
             quiet: global.quiet,
+            allow_insecure_http: global.allow_insecure_http,
         }
     }
 }
@@ -89,8 +91,12 @@ impl Diagnostic for TargetError {
     }
 }
 
-/// The URL and token for the declared target, with `SCIMFORM_URL` taking precedence.
-pub fn client_settings(declared: &Declared) -> Result<ClientSettings, TargetError> {
+/// The URL, token and provider profile for the declared target, with `SCIMFORM_URL`
+/// taking precedence over `target.url`.
+pub fn client_settings(
+    declared: &Declared,
+    allow_insecure_http: bool,
+) -> Result<ClientSettings, super::report::Failure> {
     let url = std::env::var(URL_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -107,9 +113,13 @@ pub fn client_settings(declared: &Declared) -> Result<ClientSettings, TargetErro
         .ok_or_else(|| TargetError::NoToken {
             variable: variable.clone(),
         })?;
-    Ok(ClientSettings::new(
-        url.trim(),
-        Token::new(token.trim()),
-        &variable,
-    ))
+    let url = url.trim();
+    let mut settings = ClientSettings::new(url, Token::new(token.trim()), &variable);
+    settings.profile = profile::resolve(
+        declared.target.profile.as_deref(),
+        url,
+        &declared.target.options,
+    )?;
+    settings.allow_insecure_http = allow_insecure_http;
+    Ok(settings)
 }

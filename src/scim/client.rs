@@ -1,20 +1,29 @@
 //! The HTTP client for one SCIM service provider: bearer authentication, SCIM content
-//! types, timeouts, list pages, create, PATCH, GET and DELETE, and error bodies turned
-//! into `ScimError`s.
+//! types, timeouts, retries with backoff (honouring `Retry-After`), a client-side rate
+//! limit and a bound on requests in flight, a cap on response size, and error bodies
+//! turned into `ScimError`s.
 //!
-//! It sends exactly the requests it is asked for; paging loops live in `live`, and
-//! ordering in `apply`. The token is held in a `Token` whose `Debug` is redacted and is
-//! marked sensitive in the request headers; it never appears in an error.
+//! It sends the requests it is asked for (one list page, one PATCH, …); paging loops live
+//! in `live`, ordering in `apply`. GET/PUT/PATCH/DELETE are retried on connection errors,
+//! timeouts, 429 and 502/503/504; a POST is retried only after a lookup shows it did not
+//! take effect (`create_unique`). The token is held in a `Token` whose `Debug` is
+//! redacted and is marked sensitive in the request headers; it never appears in an error.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
 
 use super::error::{ScimError, ScimErrorKind};
-use super::patch::{PatchOp, patch_body};
-use super::resource::{ListPage, ResourceKind};
+use super::patch::{PatchOp, patch_body, quote};
+use super::profile::Profile;
+use super::resource::{ListPage, ResourceKind, string_attribute};
+use super::retry::{Jitter, RetryPolicy, parse_retry_after, retryable_status};
 
 /// The SCIM media type, sent on every request with a body.
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -54,6 +63,10 @@ pub struct ClientSettings {
     pub token_env: String,
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    pub profile: Profile,
+    pub retry: RetryPolicy,
+    /// Allow `http://` to a host that is not loopback (the token would travel in clear).
+    pub allow_insecure_http: bool,
 }
 
 impl ClientSettings {
@@ -64,24 +77,72 @@ impl ClientSettings {
             token_env: token_env.to_string(),
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
+            profile: Profile::generic(),
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
         }
     }
 }
 
-/// A SCIM client for one target.
-#[derive(Debug, Clone)]
+/// Counters of what a client has sent, for `-v` and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientStats {
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Of those, retries.
+    pub retries: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// A SCIM client for one target. Cheap to clone: clones share the connection pool, the
+/// rate limiter, the in-flight bound and the counters.
+#[derive(Clone)]
 pub struct ScimClient {
     http: reqwest::Client,
     base_url: String,
     token_env: String,
+    profile: Arc<Profile>,
+    retry: RetryPolicy,
+    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    in_flight: Arc<Semaphore>,
+    counters: Arc<Counters>,
+    jitter: Arc<Mutex<Jitter>>,
+}
+
+impl fmt::Debug for ScimClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimClient")
+            .field("base_url", &self.base_url)
+            .field("profile", &self.profile.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a URL's host is this machine (plain http is acceptable there).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl ScimClient {
     pub fn new(settings: &ClientSettings) -> Result<ScimClient, ScimError> {
-        let setup = |message: String| ScimError {
-            request: "set up the HTTP client".to_string(),
-            target: settings.base_url.clone(),
-            kind: ScimErrorKind::Setup { message },
+        let setup = |message: String| {
+            ScimError::new(
+                "set up the HTTP client",
+                &settings.base_url,
+                ScimErrorKind::Setup { message },
+            )
         };
         let url = reqwest::Url::parse(&settings.base_url).map_err(|e| {
             setup(format!(
@@ -89,11 +150,23 @@ impl ScimClient {
                 settings.base_url
             ))
         })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(setup(format!(
-                "target URL `{}` must start with https://",
-                settings.base_url
-            )));
+        match url.scheme() {
+            "https" => {}
+            "http" => {
+                let loopback = is_loopback(&url);
+                if !loopback && !settings.allow_insecure_http {
+                    return Err(setup(format!(
+                        "refusing to send the bearer token over plain http to {}: use an https:// URL (or pass --allow-insecure-http for a test server you control)",
+                        url.host_str().unwrap_or("the target")
+                    )));
+                }
+            }
+            _ => {
+                return Err(setup(format!(
+                    "target URL `{}` must start with https://",
+                    settings.base_url
+                )));
+            }
         }
         // reqwest is built without a default crypto provider; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -116,12 +189,23 @@ impl ScimClient {
             .default_headers(headers)
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
+            // A SCIM API does not redirect; following one could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| setup(format!("cannot set up the HTTP client: {e}")))?;
+        let profile = &settings.profile;
+        let limiter = std::num::NonZeroU32::new(profile.requests_per_minute)
+            .map(|rate| Arc::new(RateLimiter::direct(Quota::per_minute(rate))));
         Ok(ScimClient {
             http,
             base_url: settings.base_url.clone(),
             token_env: settings.token_env.clone(),
+            profile: Arc::new(profile.clone()),
+            retry: settings.retry,
+            limiter,
+            in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1) as usize)),
+            counters: Arc::new(Counters::default()),
+            jitter: Arc::new(Mutex::new(Jitter::from_time())),
         })
     }
 
@@ -129,56 +213,134 @@ impl ScimClient {
         &self.base_url
     }
 
-    /// One page of a list: `GET /Users?startIndex=S&count=C`.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        ClientStats {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            retries: self.counters.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// One page of a list: `GET /Users?startIndex=S&count=C` plus extra query parameters
+    /// (already encoded, e.g. `excludedAttributes=members`).
     pub async fn list_page(
         &self,
         kind: ResourceKind,
         start_index: u64,
         count: u64,
+        extra: &str,
     ) -> Result<ListPage, ScimError> {
-        let path = format!("{}?startIndex={start_index}&count={count}", kind.endpoint());
-        let body = self.send(reqwest::Method::GET, &path, None).await?;
-        let request = format!("GET {path}");
-        ListPage::from_json(body.unwrap_or(Value::Null)).map_err(|message| ScimError {
-            request,
-            target: self.base_url.clone(),
-            kind: ScimErrorKind::InvalidResponse { message },
-        })
+        let path = format!(
+            "{}?startIndex={start_index}&count={count}{}",
+            kind.endpoint(),
+            query_suffix(extra)
+        );
+        self.get_list(&path).await
     }
 
-    /// `GET /Users?filter=…`: the resources a filter matches (first page only; filters
-    /// used here match at most one resource).
+    /// One page of a cursor-paged list: `GET /Users?count=C[&cursor=X]`.
+    pub async fn list_cursor_page(
+        &self,
+        kind: ResourceKind,
+        cursor: Option<&str>,
+        count: u64,
+        extra: &str,
+    ) -> Result<ListPage, ScimError> {
+        let cursor = cursor
+            .map(|c| format!("&cursor={}", encode_query(c)))
+            .unwrap_or_default();
+        let path = format!(
+            "{}?count={count}{cursor}{}",
+            kind.endpoint(),
+            query_suffix(extra)
+        );
+        self.get_list(&path).await
+    }
+
+    async fn get_list(&self, path: &str) -> Result<ListPage, ScimError> {
+        let body = self.send(reqwest::Method::GET, path, None).await?;
+        ListPage::from_json(body.unwrap_or(Value::Null))
+            .map_err(|message| self.invalid(&format!("GET {path}"), &message))
+    }
+
+    /// `GET /Users?filter=ATTR eq "VALUE"`: the resources whose `attribute` really equals
+    /// `value` (case-insensitively). The filter's answer is checked client-side, since some
+    /// servers ignore filters and return everything. First page only: the filters used
+    /// here match at most one resource.
     pub async fn find(
         &self,
         kind: ResourceKind,
         attribute: &str,
         value: &str,
     ) -> Result<Vec<Value>, ScimError> {
-        let filter = format!("{attribute} eq {}", super::patch::quote(value));
+        let filter = format!("{attribute} eq {}", quote(value));
         let path = format!("{}?filter={}", kind.endpoint(), encode_query(&filter));
-        let body = self.send(reqwest::Method::GET, &path, None).await?;
-        let page =
-            ListPage::from_json(body.unwrap_or(Value::Null)).map_err(|message| ScimError {
-                request: format!("GET {path}"),
-                target: self.base_url.clone(),
-                kind: ScimErrorKind::InvalidResponse { message },
-            })?;
-        Ok(page.resources)
+        let page = self.get_list(&path).await?;
+        Ok(page
+            .resources
+            .into_iter()
+            .filter(|r| string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+            .collect())
     }
 
     /// `GET /Users/{id}`.
     pub async fn get(&self, kind: ResourceKind, id: &str) -> Result<Value, ScimError> {
-        let path = format!("{}/{}", kind.endpoint(), encode_segment(id));
+        let path = format!("{}/{}", kind.endpoint(), encode_query(id));
         self.send(reqwest::Method::GET, &path, None)
             .await?
             .ok_or_else(|| self.invalid(&format!("GET {path}"), "the response has no body"))
     }
 
-    /// `POST /Users`: create, returning the created resource as the server shows it.
+    /// `POST /Users`, once: the created resource as the server shows it (`Null` when the
+    /// server answered without a body).
     pub async fn create(&self, kind: ResourceKind, body: &Value) -> Result<Value, ScimError> {
-        self.send(reqwest::Method::POST, kind.endpoint(), Some(body))
+        self.send_once(reqwest::Method::POST, kind.endpoint(), Some(body))
             .await
             .map(|body| body.unwrap_or(Value::Null))
+    }
+
+    /// `POST /Users` made safe to retry: after a failure that may or may not have taken
+    /// effect (connection lost, timeout, 5xx), look the resource up by `key` (`userName`
+    /// or `displayName`) and return it if it is there; POST again only when it is not. A
+    /// 429 means the request was not processed and is retried directly.
+    pub async fn create_unique(
+        &self,
+        kind: ResourceKind,
+        body: &Value,
+        key: &str,
+    ) -> Result<Value, ScimError> {
+        let value = string_attribute(body, key).unwrap_or_default().to_string();
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let error = match self.create(kind, body).await {
+                Ok(created) => return Ok(created),
+                Err(error) => error,
+            };
+            let retry_after = error.retry_after;
+            let ambiguous = match &error.kind {
+                ScimErrorKind::Transport { .. } => true,
+                ScimErrorKind::Status { status, .. } if *status == 429 => false,
+                ScimErrorKind::Status { status, .. } if retryable_status(*status) || *status == 500 => {
+                    true
+                }
+                _ => return Err(error),
+            };
+            let Some(wait) = self.next_delay(attempt, started, retry_after).await else {
+                return Err(error);
+            };
+            tokio::time::sleep(wait).await;
+            if ambiguous {
+                if let Some(found) = self.find(kind, key, &value).await?.into_iter().next() {
+                    return Ok(found);
+                }
+            }
+            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            attempt += 1;
+        }
     }
 
     /// `PATCH /Groups/{id}`: the resource the server answers with, or `None` for a 204 or
@@ -189,22 +351,71 @@ impl ScimClient {
         id: &str,
         operations: &[PatchOp],
     ) -> Result<Option<Value>, ScimError> {
-        let path = format!("{}/{}", kind.endpoint(), encode_segment(id));
+        let path = format!("{}/{}", kind.endpoint(), encode_query(id));
         let body = patch_body(operations);
         self.send(reqwest::Method::PATCH, &path, Some(&body)).await
     }
 
     /// `DELETE /Users/{id}`.
     pub async fn delete(&self, kind: ResourceKind, id: &str) -> Result<(), ScimError> {
-        let path = format!("{}/{}", kind.endpoint(), encode_segment(id));
+        let path = format!("{}/{}", kind.endpoint(), encode_query(id));
         self.send(reqwest::Method::DELETE, &path, None)
             .await
             .map(drop)
     }
 
+    /// `GET /ServiceProviderConfig`, for discovery.
+    pub async fn service_provider_config(&self) -> Result<Value, ScimError> {
+        self.send(reqwest::Method::GET, "/ServiceProviderConfig", None)
+            .await
+            .map(|body| body.unwrap_or(Value::Null))
+    }
+
+    /// An idempotent request, retried per the policy.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, ScimError> {
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let error = match self.send_once(method.clone(), path, body).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            let retryable = match &error.kind {
+                ScimErrorKind::Transport { .. } => true,
+                ScimErrorKind::Status { status, .. } => retryable_status(*status),
+                _ => false,
+            };
+            if !retryable {
+                return Err(error);
+            }
+            let Some(wait) = self.next_delay(attempt, started, error.retry_after).await else {
+                return Err(error.after_attempts(attempt));
+            };
+            tokio::time::sleep(wait).await;
+            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            attempt += 1;
+        }
+    }
+
+    async fn next_delay(
+        &self,
+        attempt: u32,
+        started: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        let mut jitter = self.jitter.lock().await;
+        self.retry
+            .delay(attempt, started.elapsed(), retry_after, &mut jitter)
+    }
+
     /// One request: the parsed JSON body of a 2xx answer (`None` when it is empty), or
     /// the error the server or the network gave.
-    async fn send(
+    async fn send_once(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -212,43 +423,69 @@ impl ScimClient {
     ) -> Result<Option<Value>, ScimError> {
         let request = format!("{method} {path}");
         let url = format!("{}{path}", self.base_url);
+        let _permit = self.in_flight.acquire().await.map_err(|_| {
+            self.invalid(&request, "the client was shut down")
+        })?;
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let mut builder = self.http.request(method, &url);
         if let Some(body) = body {
             let bytes = serde_json::to_vec(body).unwrap_or_default();
             builder = builder.header(CONTENT_TYPE, SCIM_JSON).body(bytes);
         }
-        let response = builder
+        let mut response = builder
             .send()
             .await
             .map_err(|e| self.transport(&request, e))?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
         if response
             .content_length()
             .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
         {
-            return Err(self.invalid(
-                &request,
-                &format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
-            ));
+            return Err(self.too_large(&request));
         }
-        let bytes = response
-            .bytes()
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| self.transport(&request, e))?;
-        if bytes.len() > MAX_RESPONSE_BYTES {
+            .map_err(|e| self.transport(&request, e))?
+        {
+            if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(self.too_large(&request));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("elsewhere")
+                .to_string();
             return Err(self.invalid(
                 &request,
-                &format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
+                &format!(
+                    "the server redirected (HTTP {status}) to {location}; set target.url to the final SCIM base URL"
+                ),
             ));
         }
         if !(200..300).contains(&status) {
-            return Err(ScimError::from_response(
+            let mut error = ScimError::from_response(
                 request,
                 self.base_url.clone(),
                 status,
                 &bytes,
                 self.token_env.clone(),
-            ));
+            );
+            error.retry_after = retry_after;
+            return Err(error);
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
@@ -269,26 +506,41 @@ impl ScimClient {
             message.push_str(&inner.to_string());
             source = inner.source();
         }
-        ScimError {
-            request: request.to_string(),
-            target: self.base_url.clone(),
-            kind: ScimErrorKind::Transport { message, timeout },
-        }
+        ScimError::new(
+            request,
+            &self.base_url,
+            ScimErrorKind::Transport { message, timeout },
+        )
+    }
+
+    fn too_large(&self, request: &str) -> ScimError {
+        self.invalid(
+            request,
+            &format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
+        )
     }
 
     fn invalid(&self, request: &str, message: &str) -> ScimError {
-        ScimError {
-            request: request.to_string(),
-            target: self.base_url.clone(),
-            kind: ScimErrorKind::InvalidResponse {
+        ScimError::new(
+            request,
+            &self.base_url,
+            ScimErrorKind::InvalidResponse {
                 message: message.to_string(),
             },
-        }
+        )
     }
 }
 
-/// Percent-encode a query parameter value.
-fn encode_query(value: &str) -> String {
+fn query_suffix(extra: &str) -> String {
+    if extra.is_empty() {
+        String::new()
+    } else {
+        format!("&{extra}")
+    }
+}
+
+/// Percent-encode a query parameter value or a path segment.
+pub fn encode_query(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3);
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
@@ -298,11 +550,6 @@ fn encode_query(value: &str) -> String {
         }
     }
     out
-}
-
-/// Percent-encode one path segment (an id).
-fn encode_segment(value: &str) -> String {
-    encode_query(value)
 }
 
 #[cfg(test)]
@@ -315,6 +562,8 @@ mod tests {
         assert_eq!(format!("{token:?}"), "Token(<redacted>)");
         let settings = ClientSettings::new("https://x/scim", token, "T");
         assert!(!format!("{settings:?}").contains("s3cr3t"));
+        let client = ScimClient::new(&settings).expect("client");
+        assert!(!format!("{client:?}").contains("s3cr3t"));
     }
 
     #[test]
@@ -323,5 +572,18 @@ mod tests {
             encode_query(r#"userName eq "a+b@x.test""#),
             "userName%20eq%20%22a%2Bb%40x.test%22"
         );
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        let settings = |url: &str| ClientSettings::new(url, Token::new("t"), "T");
+        let error = ScimClient::new(&settings("http://scim.example.com/v2")).expect_err("refused");
+        assert!(error.to_string().contains("refusing to send the bearer token over plain http"));
+        for url in ["http://127.0.0.1:8080/v2", "http://localhost/v2", "http://[::1]:9/v2"] {
+            assert!(ScimClient::new(&settings(url)).is_ok(), "{url}");
+        }
+        let mut insecure = settings("http://scim.example.com/v2");
+        insecure.allow_insecure_http = true;
+        assert!(ScimClient::new(&insecure).is_ok());
     }
 }

@@ -5,6 +5,7 @@
 //! and transport errors are reduced to their message without headers.
 
 use std::fmt;
+use std::time::Duration;
 
 use miette::Diagnostic;
 use serde_json::Value;
@@ -17,6 +18,10 @@ pub struct ScimError {
     /// The base URL of the target, for the help text.
     pub target: String,
     pub kind: ScimErrorKind,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// How many times the request was sent before giving up (1: not retried).
+    pub attempts: u32,
 }
 
 #[derive(Debug)]
@@ -38,6 +43,22 @@ pub enum ScimErrorKind {
 }
 
 impl ScimError {
+    pub fn new(request: &str, target: &str, kind: ScimErrorKind) -> ScimError {
+        ScimError {
+            request: request.to_string(),
+            target: target.to_string(),
+            kind,
+            retry_after: None,
+            attempts: 1,
+        }
+    }
+
+    /// The same error, noting that it is the last of `attempts` tries.
+    pub fn after_attempts(mut self, attempts: u32) -> ScimError {
+        self.attempts = attempts;
+        self
+    }
+
     pub fn status(&self) -> Option<u16> {
         match &self.kind {
             ScimErrorKind::Status { status, .. } => Some(*status),
@@ -91,6 +112,8 @@ impl ScimError {
                 detail,
                 token_env,
             },
+            retry_after: None,
+            attempts: 1,
         }
     }
 }
@@ -134,7 +157,11 @@ impl fmt::Display for ScimError {
                 )
             }
             ScimErrorKind::Setup { message } => f.write_str(message),
+        }?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
         }
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! The SCIM 2.0 protocol as a client speaks it (RFC 7643/7644): resource kinds, the HTTP
-//! client, PATCH bodies, filter quoting, lenient response reading and readable errors.
+//! client with retries and rate limits, provider profiles, PATCH bodies, filter quoting,
+//! lenient response reading and readable errors.
 //!
 //! This module knows nothing of the configuration or of plans; it sends the requests it is
 //! asked to send and reports exactly what came back.
@@ -7,12 +8,18 @@
 mod client;
 mod error;
 mod patch;
+pub mod profile;
 mod resource;
+mod retry;
 
-pub use client::{ClientSettings, MAX_RESPONSE_BYTES, SCIM_JSON, ScimClient, Token};
+pub use client::{
+    ClientSettings, ClientStats, MAX_RESPONSE_BYTES, SCIM_JSON, ScimClient, Token, encode_query,
+};
 pub use error::{ScimError, ScimErrorKind};
 pub use patch::{PATCH_OP_SCHEMA, PatchOp, patch_body, quote};
+pub use profile::{MemberRead, Paging, Profile, RemovalForm};
 pub use resource::{
     GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, ListPage, ResourceKind, USER_SCHEMA, as_bool, as_u64,
     attribute, string_attribute,
 };
+pub use retry::RetryPolicy;

@@ -46,22 +46,26 @@ impl ResourceKind {
 /// One page of a list response.
 #[derive(Debug)]
 pub struct ListPage {
-    pub total_results: u64,
+    /// `totalResults`; required by RFC 7644 for index paging, optional with cursors.
+    pub total_results: Option<u64>,
+    /// `nextCursor` (cursor paging, RFC 9865): absent on the last page.
+    pub next_cursor: Option<String>,
     pub start_index: Option<u64>,
     pub items_per_page: Option<u64>,
     pub resources: Vec<Value>,
 }
 
 impl ListPage {
-    /// Read a ListResponse leniently. Fails when `totalResults` is missing or the
-    /// resources are not a list of objects.
+    /// Read a ListResponse leniently. Fails when the resources are not a list of objects.
     pub fn from_json(body: Value) -> Result<ListPage, String> {
         let Value::Object(mut object) = body else {
             return Err("expected a JSON object (a SCIM ListResponse)".to_string());
         };
-        let total_results = attribute(&object, "totalResults")
-            .and_then(as_u64)
-            .ok_or("the ListResponse has no totalResults")?;
+        let total_results = attribute(&object, "totalResults").and_then(as_u64);
+        let next_cursor = attribute(&object, "nextCursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
         let start_index = attribute(&object, "startIndex").and_then(as_u64);
         let items_per_page = attribute(&object, "itemsPerPage").and_then(as_u64);
         let key = object
@@ -78,6 +82,7 @@ impl ListPage {
         }
         Ok(ListPage {
             total_results,
+            next_cursor,
             start_index,
             items_per_page,
             resources,
@@ -137,14 +142,15 @@ mod tests {
             "resources": [{"id": "a"}, {"id": "b"}]
         }))
         .expect("valid page");
-        assert_eq!(page.total_results, 2);
+        assert_eq!(page.total_results, Some(2));
         assert_eq!(page.resources.len(), 2);
     }
 
     #[test]
-    fn a_list_without_total_is_refused() {
-        let error = ListPage::from_json(json!({"Resources": []})).expect_err("no total");
-        assert!(error.contains("totalResults"));
+    fn a_list_that_is_not_a_list_is_refused() {
+        let error = ListPage::from_json(json!({"Resources": {}})).expect_err("not a list");
+        assert!(error.contains("not a list"));
+        assert!(ListPage::from_json(json!({"Resources": [1]})).is_err());
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
         .env_remove("SCIMFORM_URL")
         .env_remove("SCIMFORM_TOKEN")
         .env_remove(TOKEN_ENV)
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "250");
     if let Some(token) = token {
         command.env(TOKEN_ENV, token);
     }

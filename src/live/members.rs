@@ -1,0 +1,100 @@
+//! Group members for providers whose group lists do not carry them: one `GET` per group,
+//! or one member filter per user (`GET /Groups?filter=members eq "USER_ID"`), concurrently.
+//!
+//! A filter the server ignores would make every user look like a member of every group,
+//! so before relying on it one filter for an id that cannot exist must come back empty.
+
+use std::collections::HashMap;
+
+use tokio::task::JoinSet;
+
+use super::error::LiveReadError;
+use super::pager::read_all;
+use super::snapshot::{Live, member_ids};
+use crate::scim::{ResourceKind, ScimClient, encode_query, quote, string_attribute};
+
+/// `GET /Groups/{id}` for every group.
+pub async fn read_by_group(client: &ScimClient, live: &mut Live) -> Result<(), LiveReadError> {
+    let mut reads = JoinSet::new();
+    for (index, group) in live.groups.iter().enumerate() {
+        let client = client.clone();
+        let id = group.id.clone();
+        reads.spawn(async move { (index, client.get(ResourceKind::Group, &id).await) });
+    }
+    while let Some(joined) = reads.join_next().await {
+        let (index, resource) = joined.map_err(|e| interrupted(&e))?;
+        let resource = resource?;
+        live.groups[index].members = member_ids(&resource);
+    }
+    Ok(())
+}
+
+/// For every user, the groups a member filter finds.
+pub async fn read_by_member_filter(
+    client: &ScimClient,
+    live: &mut Live,
+) -> Result<(), LiveReadError> {
+    let probe = read_all(client, ResourceKind::Group, &member_filter("scimform-probe-no-such-id"))
+        .await?;
+    if !probe.is_empty() {
+        return Err(LiveReadError::Inconsistent {
+            kind: ResourceKind::Group,
+            reason: "the server ignores `members eq` filters (a filter for an id that does not exist returned groups), so group memberships cannot be read".to_string(),
+        });
+    }
+    let index: HashMap<String, usize> = live
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.clone(), i))
+        .collect();
+    let mut reads = JoinSet::new();
+    for user in &live.users {
+        let client = client.clone();
+        let user_id = user.id.clone();
+        reads.spawn(async move {
+            let groups = read_all(&client, ResourceKind::Group, &member_filter(&user_id)).await;
+            (user_id, groups)
+        });
+    }
+    let mut memberships: Vec<(usize, String)> = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        let (user_id, groups) = joined.map_err(|e| interrupted(&e))?;
+        for group in groups? {
+            let Some(group_id) = string_attribute(&group, "id") else {
+                continue;
+            };
+            let Some(&at) = index.get(group_id) else {
+                return Err(LiveReadError::Inconsistent {
+                    kind: ResourceKind::Group,
+                    reason: format!(
+                        "group {group_id} appeared in a member filter but not in the group list (it changed while it was read)"
+                    ),
+                });
+            };
+            memberships.push((at, user_id.clone()));
+        }
+    }
+    memberships.sort();
+    for group in &mut live.groups {
+        group.members.clear();
+    }
+    for (at, user_id) in memberships {
+        live.groups[at].members.push(user_id);
+    }
+    Ok(())
+}
+
+fn member_filter(user_id: &str) -> String {
+    format!(
+        "filter={}&excludedAttributes=members",
+        encode_query(&format!("members eq {}", quote(user_id)))
+    )
+}
+
+fn interrupted(error: &tokio::task::JoinError) -> LiveReadError {
+    LiveReadError::Inconsistent {
+        kind: ResourceKind::Group,
+        reason: format!("a member read was interrupted: {error}"),
+    }
+}

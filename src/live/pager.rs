@@ -1,0 +1,201 @@
+//! Paging through a list endpoint, completely or not at all.
+//!
+//! Index paging reads the first page, then fetches the remaining pages concurrently (the
+//! client bounds requests in flight), each at the start index the first page's length
+//! implies; every page must report the same `totalResults` and be exactly as long as
+//! its position requires. Cursor paging follows `nextCursor` one page at a time. Either
+//! way an id seen twice, a missing id or a total that does not add up is an error.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::error::LiveReadError;
+use crate::scim::{ListPage, Paging, ResourceKind, ScimClient, ScimError, string_attribute};
+
+/// Every resource of one kind, or an error: never a partial list. `extra` is added to
+/// each request's query (already encoded, e.g. `excludedAttributes=members`).
+pub async fn read_all(
+    client: &ScimClient,
+    kind: ResourceKind,
+    extra: &str,
+) -> Result<Vec<Value>, LiveReadError> {
+    match client.profile().paging {
+        Paging::Index => read_indexed(client, kind, extra).await,
+        Paging::Cursor => read_cursor(client, kind, extra).await,
+    }
+}
+
+/// Resources gathered so far, with the checks every page passes.
+struct Collector {
+    kind: ResourceKind,
+    seen: HashSet<String>,
+    items: Vec<Value>,
+}
+
+impl Collector {
+    fn new(kind: ResourceKind) -> Collector {
+        Collector {
+            kind,
+            seen: HashSet::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn inconsistent(&self, reason: String) -> LiveReadError {
+        LiveReadError::Inconsistent {
+            kind: self.kind,
+            reason,
+        }
+    }
+
+    fn push(&mut self, resources: Vec<Value>) -> Result<(), LiveReadError> {
+        for resource in resources {
+            let Some(id) = string_attribute(&resource, "id") else {
+                return Err(self.inconsistent(format!("a {} has no id", self.kind.noun())));
+            };
+            if !self.seen.insert(id.to_string()) {
+                return Err(self.inconsistent(format!(
+                    "{} {id} appeared twice (the list shifted while it was read)",
+                    self.kind.noun()
+                )));
+            }
+            self.items.push(resource);
+        }
+        Ok(())
+    }
+}
+
+fn total_of(page: &ListPage, kind: ResourceKind, start: u64) -> Result<u64, LiveReadError> {
+    page.total_results
+        .ok_or_else(|| LiveReadError::Inconsistent {
+            kind,
+            reason: format!("the page at startIndex {start} has no totalResults"),
+        })
+}
+
+async fn read_indexed(
+    client: &ScimClient,
+    kind: ResourceKind,
+    extra: &str,
+) -> Result<Vec<Value>, LiveReadError> {
+    let size = u64::from(client.profile().max_page_size);
+    let first = client.list_page(kind, 1, size, extra).await?;
+    let total = total_of(&first, kind, 1)?;
+    let mut collector = Collector::new(kind);
+    let step = first.resources.len() as u64;
+    if step == 0 {
+        if total > 0 {
+            return Err(collector.inconsistent(format!(
+                "the first page was empty, but totalResults is {total}"
+            )));
+        }
+        return Ok(Vec::new());
+    }
+    collector.push(first.resources)?;
+    if step >= total {
+        return finish(collector, total);
+    }
+
+    // The remaining pages, all at once (the client bounds how many are in flight).
+    let mut pages = JoinSet::new();
+    let mut start = 1 + step;
+    while start <= total {
+        let client = client.clone();
+        let extra = extra.to_string();
+        pages.spawn(async move {
+            let page = client.list_page(kind, start, size, &extra).await;
+            (start, page)
+        });
+        start += step;
+    }
+    let mut by_start: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    while let Some(joined) = pages.join_next().await {
+        let (start, page) = joined.map_err(|e| {
+            collector.inconsistent(format!("a page read was interrupted: {e}"))
+        })?;
+        let page: ListPage = page.map_err(|e: ScimError| LiveReadError::Request(e))?;
+        let page_total = total_of(&page, kind, start)?;
+        if page_total != total {
+            pages.abort_all();
+            return Err(collector.inconsistent(format!(
+                "totalResults changed from {total} to {page_total} between pages"
+            )));
+        }
+        let expected = step.min(total - (start - 1));
+        if page.resources.len() as u64 != expected {
+            pages.abort_all();
+            return Err(collector.inconsistent(format!(
+                "the page at startIndex {start} had {} {}s where {expected} were expected",
+                page.resources.len(),
+                kind.noun()
+            )));
+        }
+        by_start.insert(start, page.resources);
+    }
+    for (_, resources) in by_start {
+        collector.push(resources)?;
+    }
+    finish(collector, total)
+}
+
+async fn read_cursor(
+    client: &ScimClient,
+    kind: ResourceKind,
+    extra: &str,
+) -> Result<Vec<Value>, LiveReadError> {
+    let size = u64::from(client.profile().max_page_size);
+    let mut collector = Collector::new(kind);
+    let mut cursor: Option<String> = None;
+    let mut total: Option<u64> = None;
+    let mut seen_cursors = HashSet::new();
+    loop {
+        let page = client
+            .list_cursor_page(kind, cursor.as_deref(), size, extra)
+            .await?;
+        if let Some(page_total) = page.total_results {
+            match total {
+                Some(t) if t != page_total => {
+                    return Err(collector.inconsistent(format!(
+                        "totalResults changed from {t} to {page_total} between pages"
+                    )));
+                }
+                _ => total = Some(page_total),
+            }
+        }
+        let empty = page.resources.is_empty();
+        collector.push(page.resources)?;
+        match page.next_cursor {
+            None => break,
+            Some(_) if empty => {
+                return Err(collector.inconsistent(
+                    "an empty page still named a next cursor".to_string(),
+                ));
+            }
+            Some(next) => {
+                if !seen_cursors.insert(next.clone()) {
+                    return Err(collector.inconsistent(format!(
+                        "the server returned cursor `{next}` twice"
+                    )));
+                }
+                cursor = Some(next);
+            }
+        }
+    }
+    match total {
+        Some(total) => finish(collector, total),
+        None => Ok(collector.items),
+    }
+}
+
+fn finish(collector: Collector, total: u64) -> Result<Vec<Value>, LiveReadError> {
+    let read = collector.items.len() as u64;
+    if read != total {
+        return Err(collector.inconsistent(format!(
+            "read {read} {}s, but totalResults is {total}",
+            collector.kind.noun()
+        )));
+    }
+    Ok(collector.items)
+}

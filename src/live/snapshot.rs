@@ -1,0 +1,90 @@
+//! The `Live` snapshot: users and groups as the directory has them, with ids, names and
+//! member ids pulled out of the raw resources (leniently) and the resources kept whole
+//! for attribute comparison.
+
+use serde_json::Value;
+
+use crate::scim::{attribute, string_attribute};
+
+/// A user as the directory has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveUser {
+    pub id: String,
+    pub user_name: String,
+    /// The whole resource as read, for comparing declared attributes.
+    pub resource: Value,
+}
+
+/// A group as the directory has it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveGroup {
+    pub id: String,
+    pub display_name: String,
+    /// Member ids (`members[].value`), as the server lists them.
+    pub members: Vec<String>,
+    pub resource: Value,
+}
+
+/// The complete directory at the moment it was read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    pub users: Vec<LiveUser>,
+    pub groups: Vec<LiveGroup>,
+}
+
+impl Live {
+    /// Build a snapshot from resources (as a server returns them), checking each has an
+    /// id and a name. Used by the reader and by tests.
+    pub fn from_resources(users: Vec<Value>, groups: Vec<Value>) -> Result<Live, String> {
+        let users = users
+            .into_iter()
+            .map(|resource| {
+                let id = string_attribute(&resource, "id")
+                    .ok_or("a user has no id")?
+                    .to_string();
+                let user_name = string_attribute(&resource, "userName")
+                    .ok_or_else(|| format!("user {id} has no userName"))?
+                    .to_string();
+                Ok(LiveUser {
+                    id,
+                    user_name,
+                    resource,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let groups = groups
+            .into_iter()
+            .map(|resource| {
+                let id = string_attribute(&resource, "id")
+                    .ok_or("a group has no id")?
+                    .to_string();
+                let display_name = string_attribute(&resource, "displayName")
+                    .ok_or_else(|| format!("group {id} has no displayName"))?
+                    .to_string();
+                let members = member_ids(&resource);
+                Ok(LiveGroup {
+                    id,
+                    display_name,
+                    members,
+                    resource,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Live { users, groups })
+    }
+}
+
+/// `members[].value` of a group resource, leniently, without duplicates.
+pub(super) fn member_ids(group: &Value) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    group
+        .as_object()
+        .and_then(|o| attribute(o, "members"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| string_attribute(m, "value"))
+        .filter(|id| seen.insert(*id))
+        .map(str::to_string)
+        .collect()
+}
