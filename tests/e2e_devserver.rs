@@ -91,3 +91,15 @@ fn an_unreachable_server_is_a_clear_error() {
     );
     assert!(run.stderr.contains("reachable"), "{run:?}");
 }
+
+#[tokio::test]
+async fn export_round_trip_against_the_dev_server() {
+    let server = DevServerProcess::start();
+    cycle::export_round_trip(&server.base_url, &server.token, "none").await;
+}
+
+#[tokio::test]
+async fn export_round_trip_split_by_team_against_the_dev_server() {
+    let server = DevServerProcess::start();
+    cycle::export_round_trip(&server.base_url, &server.token, "team").await;
+}

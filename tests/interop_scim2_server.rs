@@ -15,3 +15,12 @@ async fn full_cycle_against_scim2_server() {
     };
     support::cycle::full_cycle(&server.base_url, &server.token).await;
 }
+
+#[tokio::test]
+async fn export_round_trip_against_scim2_server() {
+    let Some(server) = Scim2Server::start() else {
+        support::print_interop_skip("export_round_trip_against_scim2_server");
+        return;
+    };
+    support::cycle::export_round_trip(&server.base_url, &server.token, "none").await;
+}

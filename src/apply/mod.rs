@@ -16,7 +16,7 @@ use std::io::Write;
 use miette::Diagnostic;
 use serde_json::{Map, Value, json};
 
-use crate::plan::{Change, MemberRef, MemberType, Plan};
+use crate::plan::{Change, ENTERPRISE_USER, MemberRef, MemberType, Plan};
 use crate::render::Style;
 use crate::scim::{
     GROUP_SCHEMA, PatchOp, RemovalForm, ResourceKind, ScimClient, ScimError, USER_SCHEMA,
@@ -178,13 +178,33 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
         Change::CreateUser {
             user_name,
             attributes,
+            manager,
         } => {
             let mut body = Map::new();
-            body.insert("schemas".into(), json!([USER_SCHEMA]));
+            let mut schemas = vec![Value::String(USER_SCHEMA.to_string())];
+            schemas.extend(
+                attributes
+                    .keys()
+                    .filter(|k| k.starts_with("urn:"))
+                    .map(|k| Value::String(k.clone())),
+            );
             body.insert("userName".into(), Value::String(user_name.clone()));
             for (key, value) in attributes {
                 body.insert(key.clone(), value.clone());
             }
+            if let Some(manager) = manager {
+                let manager_id = resolve(std::slice::from_ref(manager), created_ids)?.remove(0);
+                let enterprise = body
+                    .entry(ENTERPRISE_USER.to_string())
+                    .or_insert_with(|| json!({}));
+                if let Some(enterprise) = enterprise.as_object_mut() {
+                    enterprise.insert("manager".into(), json!({ "value": manager_id }));
+                }
+                if !schemas.iter().any(|s| s == ENTERPRISE_USER) {
+                    schemas.push(Value::String(ENTERPRISE_USER.to_string()));
+                }
+            }
+            body.insert("schemas".into(), Value::Array(schemas));
             let created = client
                 .create_unique(ResourceKind::User, &Value::Object(body), "userName")
                 .await
@@ -196,19 +216,30 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
             created_ids.insert((MemberType::User, user_name.to_lowercase()), id.clone());
             Ok(format!("created (id {id})"))
         }
-        Change::UpdateUser { id, attributes, .. } => {
-            let operations: Vec<PatchOp> = attributes
+        Change::UpdateUser {
+            id,
+            attributes,
+            manager,
+            ..
+        } => {
+            let mut operations: Vec<PatchOp> = attributes
                 .iter()
                 .map(|a| PatchOp::replace(&a.path, a.new.clone()))
                 .collect();
+            if let Some(change) = manager {
+                let manager_id =
+                    resolve(std::slice::from_ref(&change.new), created_ids)?.remove(0);
+                operations.push(PatchOp::replace(
+                    &format!("{ENTERPRISE_USER}:manager"),
+                    json!({ "value": manager_id }),
+                ));
+            }
             client
                 .patch(ResourceKind::User, id, &operations)
                 .await
                 .map_err(ApplyFailure::Request)?;
-            Ok(format!(
-                "updated ({})",
-                plural(attributes.len(), "attribute")
-            ))
+            let count = attributes.len() + usize::from(manager.is_some());
+            Ok(format!("updated ({})", plural(count, "attribute")))
         }
         Change::CreateGroup {
             display_name,

@@ -70,6 +70,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Plan, ask for confirmation, and carry out the changes.
     Apply(ApplyArgs),
+    /// Read the directory and write configuration files that declare it as it is.
+    Export(ExportArgs),
     /// Print the JSON Schema of a file format.
     Schema(SchemaArgs),
     /// Run a local SCIM 2.0 server (in memory, optionally saved to a file).
@@ -100,6 +102,34 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where the target comes from: a directory with scimform.yaml. Without one, the
+    /// target is SCIMFORM_URL with the token in SCIMFORM_TOKEN.
+    #[command(flatten)]
+    pub config: ConfigDirArg,
+    /// The directory to write the configuration into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// One file, or users split by enterprise department plus a groups file.
+    #[arg(long, value_enum, default_value_t = SplitArg::None)]
+    pub split: SplitArg,
+    /// The provider profile when there is no scimform.yaml to say it.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Overwrite files that already exist in the output directory.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    /// Everything in scimform.yaml.
+    None,
+    /// users/<department>.yaml, groups.yaml, and a scimform.yaml that includes them.
+    Team,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 mod args;
 mod demo;
 mod dev_server;
+mod export;
 mod plan;
 mod report;
 mod schema;
@@ -41,6 +42,7 @@ pub fn run(command: &Command, output: Output) -> Result<u8, Failure> {
     match command {
         Command::Validate(args) => validate::run(args, output),
         Command::Schema(args) => schema::run(args),
+        Command::Export(args) => runtime()?.block_on(export::run(args, output)),
         Command::Plan(args) => runtime()?.block_on(plan::run_plan(args, output)),
         Command::Apply(args) => runtime()?.block_on(plan::run_apply(args, output)),
         Command::DevServer(args) => runtime()?.block_on(dev_server::run(args, output)),

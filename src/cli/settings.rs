@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use miette::Diagnostic;
 
 use super::args::{ColorChoice, GlobalArgs};
-use crate::config::Declared;
+use crate::config::{Declared, DeclaredTarget};
 use crate::render::Style;
 use crate::scim::{ClientSettings, Token, profile};
 
@@ -97,13 +97,21 @@ pub fn client_settings(
     declared: &Declared,
     allow_insecure_http: bool,
 ) -> Result<ClientSettings, super::report::Failure> {
+    settings_for(&declared.target, allow_insecure_http)
+}
+
+/// The same from a `target:` section alone (`export` may run without a configuration:
+/// then everything comes from the environment and the defaults).
+pub fn settings_for(
+    target: &DeclaredTarget,
+    allow_insecure_http: bool,
+) -> Result<ClientSettings, super::report::Failure> {
     let url = std::env::var(URL_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| declared.target.url.clone())
+        .or_else(|| target.url.clone())
         .ok_or(TargetError::NoUrl)?;
-    let variable = declared
-        .target
+    let variable = target
         .token_env
         .clone()
         .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
@@ -115,11 +123,7 @@ pub fn client_settings(
         })?;
     let url = url.trim();
     let mut settings = ClientSettings::new(url, Token::new(token.trim()), &variable);
-    settings.profile = profile::resolve(
-        declared.target.profile.as_deref(),
-        url,
-        &declared.target.options,
-    )?;
+    settings.profile = profile::resolve(target.profile.as_deref(), url, &target.options)?;
     settings.allow_insecure_http = allow_insecure_http;
     Ok(settings)
 }

@@ -1,74 +1,111 @@
 //! `diff`: the declared state against a complete live snapshot, giving a `Plan`.
 //!
-//! Pure: no I/O, no clock, no randomness, and the output is ordered (users, then groups,
-//! each by name case-insensitively; members by name) so the same inputs give the same plan
-//! byte for byte. Users are matched by userName and groups by displayName, both
-//! case-insensitively; members are compared as sets of SCIM ids, resolved from userNames.
-//! This is where *what* changes is decided; `apply` only decides *how*.
+//! Pure: no I/O, no clock, no randomness. Users are matched by userName (then by a former
+//! name in `previously:`, which plans a rename), groups by displayName (then `previously:`),
+//! all case-insensitively; members are compared as sets of SCIM ids resolved from names.
+//! The plan lists changes in the order apply must run them: users (creates ordered so a
+//! manager comes before the people who report to them), then group creates (a nested group
+//! before the group that contains it), then group updates — each run sorted by name, so the
+//! same inputs give the same plan byte for byte. This is where *what* changes is decided;
+//! `apply` only decides *how*.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use serde_json::Value;
+
 use super::compare::attribute_changes;
 use super::model::{
-    AttributeChange, Change, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan, Unmanaged,
+    AttributeChange, Change, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan,
+    Unmanaged,
 };
+use super::order::dependency_order;
 use crate::config::{Declared, DeclaredGroup, DeclaredUser, MemberName, Membership};
 use crate::live::{Live, LiveGroup, LiveUser};
-use serde_json::Value;
+use crate::scim::{attribute, string_attribute};
+
+/// The schema URN of the enterprise extension, where `manager` lives.
+pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// Compute the plan that brings `live` to the state `declared` describes.
 pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
     let mut notes = Vec::new();
-    let live_users = index_unique(
-        &live.users,
-        |u| &u.user_name,
-        |name, ids| {
-            notes.push(format!(
-                "the directory has {} users whose userName is `{name}` (ids {}); the first is matched",
-                ids.len(),
-                ids.join(", ")
-            ))
-        },
-        |u| &u.id,
-    );
-    let live_groups = index_unique(
-        &live.groups,
-        |g| &g.display_name,
-        |name, ids| {
-            notes.push(format!(
-                "the directory has {} groups named `{name}` (ids {}); the first is matched",
-                ids.len(),
-                ids.join(", ")
-            ))
-        },
-        |g| &g.id,
-    );
+    let live_users = index_unique(&live.users, |u| &u.user_name, |u| &u.id, "users", &mut notes);
+    let live_groups =
+        index_unique(&live.groups, |g| &g.display_name, |g| &g.id, "groups", &mut notes);
 
-    let mut changes = Vec::new();
     let mut users: Vec<&DeclaredUser> = declared.users.iter().collect();
     users.sort_by_cached_key(|u| (u.user_name.to_lowercase(), u.user_name.clone()));
+    let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
+    groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.display_name.clone()));
+
+    let matched_users = match_by_name(
+        &users,
+        &live_users,
+        |u| &u.user_name,
+        |u| &u.previously,
+        "user",
+        &mut notes,
+    );
+    let matched_groups = match_by_name(
+        &groups,
+        &live_groups,
+        |g| &g.display_name,
+        |g| &g.previously,
+        "group",
+        &mut notes,
+    );
+    let names = NameIndex::new(live, &matched_users, &matched_groups);
+
+    // Users.
+    let mut user_creates = Vec::new();
+    let mut user_updates = Vec::new();
     for user in &users {
-        match live_users.get(&user.user_name.to_lowercase()) {
-            None => changes.push(Change::CreateUser {
+        let manager = user.manager.as_deref().map(|m| names.user(m));
+        match matched_users.get(&user.user_name.to_lowercase()) {
+            None => user_creates.push(Change::CreateUser {
                 user_name: user.user_name.clone(),
                 attributes: user.attributes.clone(),
+                manager,
             }),
             Some(found) => {
-                let attributes = attribute_changes(&user.attributes, &found.resource);
-                if !attributes.is_empty() {
-                    changes.push(Change::UpdateUser {
+                let mut attributes = Vec::new();
+                if !found.user_name.eq_ignore_ascii_case(&user.user_name) {
+                    attributes.push(AttributeChange {
+                        path: "userName".to_string(),
+                        old: Some(Value::String(found.user_name.clone())),
+                        new: Value::String(user.user_name.clone()),
+                    });
+                }
+                attributes.extend(attribute_changes(&user.attributes, &found.resource));
+                let manager = manager.and_then(|wanted| manager_change(found, wanted, &names));
+                if !attributes.is_empty() || manager.is_some() {
+                    user_updates.push(Change::UpdateUser {
                         id: found.id.clone(),
                         user_name: user.user_name.clone(),
                         attributes,
+                        manager,
                     });
                 }
             }
         }
     }
+    let user_creates = dependency_order(user_creates, |change| match change {
+        Change::CreateUser {
+            user_name, manager, ..
+        } => (
+            user_name.to_lowercase(),
+            manager
+                .iter()
+                .filter(|m| m.id.is_none())
+                .filter_map(|m| m.name.as_ref().map(|n| n.to_lowercase()))
+                .collect(),
+        ),
+        _ => (String::new(), Vec::new()),
+    });
 
-    let names = NameIndex::new(live, &live_users, &live_groups);
-    let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
-    groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.display_name.clone()));
+    // Groups.
+    let mut group_creates = Vec::new();
+    let mut group_updates = Vec::new();
     for group in &groups {
         let wanted: Vec<MemberRef> = group
             .members
@@ -76,8 +113,8 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
             .flatten()
             .map(|member| names.declared_member(member))
             .collect();
-        match live_groups.get(&group.display_name.to_lowercase()) {
-            None => changes.push(Change::CreateGroup {
+        match matched_groups.get(&group.display_name.to_lowercase()) {
+            None => group_creates.push(Change::CreateGroup {
                 display_name: group.display_name.clone(),
                 external_id: group.external_id.clone(),
                 members: sorted(wanted),
@@ -88,8 +125,9 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
                     None => (Vec::new(), Vec::new()),
                     Some(_) => member_changes(group, found, wanted, &names, &mut notes),
                 };
-                if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty() {
-                    changes.push(Change::UpdateGroup {
+                if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty()
+                {
+                    group_updates.push(Change::UpdateGroup {
                         id: found.id.clone(),
                         display_name: group.display_name.clone(),
                         attributes,
@@ -100,27 +138,40 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
             }
         }
     }
+    let group_creates = dependency_order(group_creates, |change| match change {
+        Change::CreateGroup {
+            display_name,
+            members,
+            ..
+        } => (
+            display_name.to_lowercase(),
+            members
+                .iter()
+                .filter(|m| m.r#type == MemberType::Group && m.id.is_none())
+                .filter_map(|m| m.name.as_ref().map(|n| n.to_lowercase()))
+                .collect(),
+        ),
+        _ => (String::new(), Vec::new()),
+    });
 
-    let declared_users: HashSet<String> = declared
-        .users
-        .iter()
-        .map(|u| u.user_name.to_lowercase())
-        .collect();
-    let declared_groups: HashSet<String> = declared
-        .groups
-        .iter()
-        .map(|g| g.display_name.to_lowercase())
-        .collect();
+    let mut changes = user_creates;
+    changes.extend(user_updates);
+    changes.extend(group_creates);
+    changes.extend(group_updates);
+
+    let matched_user_ids: HashSet<&str> = matched_users.values().map(|u| u.id.as_str()).collect();
+    let matched_group_ids: HashSet<&str> =
+        matched_groups.values().map(|g| g.id.as_str()).collect();
     let unmanaged = Unmanaged {
         users: live
             .users
             .iter()
-            .filter(|u| !declared_users.contains(&u.user_name.to_lowercase()))
+            .filter(|u| !matched_user_ids.contains(u.id.as_str()))
             .count(),
         groups: live
             .groups
             .iter()
-            .filter(|g| !declared_groups.contains(&g.display_name.to_lowercase()))
+            .filter(|g| !matched_group_ids.contains(g.id.as_str()))
             .count(),
     };
 
@@ -135,19 +186,17 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
 }
 
 /// Live resources by lower-cased name; for a name held by several, the one with the
-/// smallest id wins (deterministically) and `on_duplicate` is told.
+/// smallest id wins (deterministically) and a note says so.
 fn index_unique<'a, T>(
     items: &'a [T],
     name: impl Fn(&T) -> &String,
-    mut on_duplicate: impl FnMut(&str, Vec<String>),
     id: impl Fn(&T) -> &String,
+    plural: &str,
+    notes: &mut Vec<String>,
 ) -> HashMap<String, &'a T> {
     let mut by_name: HashMap<String, Vec<&'a T>> = HashMap::new();
     for item in items {
-        by_name
-            .entry(name(item).to_lowercase())
-            .or_default()
-            .push(item);
+        by_name.entry(name(item).to_lowercase()).or_default().push(item);
     }
     let mut duplicates: Vec<(String, Vec<String>)> = Vec::new();
     let index = by_name
@@ -165,33 +214,73 @@ fn index_unique<'a, T>(
         .collect();
     duplicates.sort();
     for (name, ids) in duplicates {
-        on_duplicate(&name, ids);
+        notes.push(format!(
+            "the directory has {} {plural} named `{name}` (ids {}); the first is matched",
+            ids.len(),
+            ids.join(", ")
+        ));
     }
     index
+}
+
+/// Declared entries (sorted) to live resources: by current name, else by a former name
+/// that no declared entry holds as its current name. Keyed by the lower-cased declared name.
+fn match_by_name<'a, D, L>(
+    declared: &[&D],
+    live: &HashMap<String, &'a L>,
+    name: impl Fn(&D) -> &String,
+    previously: impl Fn(&D) -> &Vec<String>,
+    noun: &str,
+    notes: &mut Vec<String>,
+) -> HashMap<String, &'a L> {
+    let current: HashSet<String> = declared.iter().map(|d| name(d).to_lowercase()).collect();
+    let mut matched = HashMap::new();
+    for entry in declared {
+        let key = name(entry).to_lowercase();
+        if let Some(found) = live.get(&key) {
+            for former in previously(entry) {
+                if live.contains_key(&former.to_lowercase()) {
+                    notes.push(format!(
+                        "{noun} `{}` lists `{former}` under previously:, but both names exist in the directory; the current name is matched and `{former}` is left alone",
+                        name(entry)
+                    ));
+                }
+            }
+            matched.insert(key, *found);
+            continue;
+        }
+        let former = previously(entry).iter().find_map(|former| {
+            let former = former.to_lowercase();
+            (!current.contains(&former))
+                .then(|| live.get(&former))
+                .flatten()
+        });
+        if let Some(found) = former {
+            matched.insert(key, *found);
+        }
+    }
+    matched
 }
 
 /// Names and ids of everything a member value can point at.
 struct NameIndex<'a> {
     /// Live user and group ids → (name, type).
     by_id: HashMap<&'a str, (&'a str, MemberType)>,
-    /// Live users by lower-cased userName.
-    user_ids: &'a HashMap<String, &'a LiveUser>,
-    /// Live groups by lower-cased displayName.
-    group_ids: &'a HashMap<String, &'a LiveGroup>,
+    /// Live users matched to declared users, by lower-cased declared userName.
+    users: &'a HashMap<String, &'a LiveUser>,
+    /// Live groups matched to declared groups, by lower-cased declared displayName.
+    groups: &'a HashMap<String, &'a LiveGroup>,
 }
 
 impl<'a> NameIndex<'a> {
     fn new(
         live: &'a Live,
-        user_ids: &'a HashMap<String, &'a LiveUser>,
-        group_ids: &'a HashMap<String, &'a LiveGroup>,
+        users: &'a HashMap<String, &'a LiveUser>,
+        groups: &'a HashMap<String, &'a LiveGroup>,
     ) -> NameIndex<'a> {
         let mut by_id = HashMap::new();
         for user in &live.users {
-            by_id.insert(
-                user.id.as_str(),
-                (user.user_name.as_str(), MemberType::User),
-            );
+            by_id.insert(user.id.as_str(), (user.user_name.as_str(), MemberType::User));
         }
         for group in &live.groups {
             by_id.insert(
@@ -201,26 +290,31 @@ impl<'a> NameIndex<'a> {
         }
         NameIndex {
             by_id,
-            user_ids,
-            group_ids,
+            users,
+            groups,
+        }
+    }
+
+    /// A declared user: its live id, or none when the plan creates it.
+    fn user(&self, user_name: &str) -> MemberRef {
+        MemberRef {
+            name: Some(user_name.to_string()),
+            id: self
+                .users
+                .get(&user_name.to_lowercase())
+                .map(|u| u.id.clone()),
+            r#type: MemberType::User,
         }
     }
 
     /// A declared member: its live id, or none when the plan creates it.
     fn declared_member(&self, member: &MemberName) -> MemberRef {
         match member {
-            MemberName::User(user_name) => MemberRef {
-                name: Some(user_name.clone()),
-                id: self
-                    .user_ids
-                    .get(&user_name.to_lowercase())
-                    .map(|u| u.id.clone()),
-                r#type: MemberType::User,
-            },
+            MemberName::User(user_name) => self.user(user_name),
             MemberName::Group(display_name) => MemberRef {
                 name: Some(display_name.clone()),
                 id: self
-                    .group_ids
+                    .groups
                     .get(&display_name.to_lowercase())
                     .map(|g| g.id.clone()),
                 r#type: MemberType::Group,
@@ -242,15 +336,46 @@ impl<'a> NameIndex<'a> {
     }
 }
 
+/// The manager change for a live user, if the declared manager is not the live one.
+fn manager_change(live: &LiveUser, wanted: MemberRef, names: &NameIndex<'_>) -> Option<ManagerChange> {
+    let current = live
+        .resource
+        .as_object()
+        .and_then(|o| attribute(o, ENTERPRISE_USER))
+        .and_then(|e| e.as_object())
+        .and_then(|e| attribute(e, "manager"))
+        .and_then(|m| string_attribute(m, "value"))
+        .map(str::to_string);
+    if current.is_some() && current == wanted.id {
+        return None;
+    }
+    Some(ManagerChange {
+        old: current.map(|id| names.live_member(&id)),
+        new: wanted,
+    })
+}
+
 fn group_attribute_changes(group: &DeclaredGroup, live: &LiveGroup) -> Vec<AttributeChange> {
+    let mut changes = Vec::new();
+    if live.display_name != group.display_name
+        && !live.display_name.eq_ignore_ascii_case(&group.display_name)
+    {
+        changes.push(AttributeChange {
+            path: "displayName".to_string(),
+            old: Some(Value::String(live.display_name.clone())),
+            new: Value::String(group.display_name.clone()),
+        });
+    }
     let mut declared = serde_json::Map::new();
     if let Some(external_id) = &group.external_id {
         declared.insert("externalId".to_string(), Value::String(external_id.clone()));
     }
-    attribute_changes(&declared, &live.resource)
+    changes.extend(attribute_changes(&declared, &live.resource));
+    changes
 }
 
-/// Members to add and to remove so that the live group has exactly the declared members.
+/// Members to add and to remove so that the live group has the declared members (all of
+/// them, or at least them for an additive group).
 fn member_changes(
     group: &DeclaredGroup,
     live: &LiveGroup,

@@ -7,13 +7,14 @@
 mod compare;
 mod diff;
 mod model;
+mod order;
 
 #[cfg(test)]
 mod tests;
 
 pub use compare::attribute_changes;
-pub use diff::diff;
+pub use diff::{ENTERPRISE_USER, diff};
 pub use model::{
-    AttributeChange, Change, ChangeKind, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan, Summary,
+    AttributeChange, Change, ChangeKind, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan, Summary,
     Unmanaged,
 };

@@ -39,11 +39,16 @@ pub enum Change {
         user_name: String,
         /// The declared attributes, in SCIM form (without `userName` and `schemas`).
         attributes: Map<String, Value>,
+        /// The enterprise extension's manager (a declared user).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        manager: Option<MemberRef>,
     },
     UpdateUser {
         id: String,
         user_name: String,
         attributes: Vec<AttributeChange>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        manager: Option<ManagerChange>,
     },
     CreateGroup {
         display_name: String,
@@ -101,6 +106,14 @@ pub struct AttributeChange {
     /// The live value; `None` when the directory has none.
     pub old: Option<Value>,
     pub new: Value,
+}
+
+/// A new manager for a user (enterprise extension `manager.value`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManagerChange {
+    /// The live manager; `None` when the user has none.
+    pub old: Option<MemberRef>,
+    pub new: MemberRef,
 }
 
 /// A group member as the plan names it.

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::config::{Declared, load_str};
+
+use crate::config::{Declared, MemberName, Membership, load_str};
 use crate::live::Live;
 
 fn declared(yaml: &str) -> Declared {
@@ -80,8 +81,9 @@ fn drift_becomes_updates_and_member_changes() {
         json!([{"id": "g1", "displayName": "engineering", "members": [{"value": "u1"}, {"value": "u3"}, {"value": "gone"}]}]),
     );
     let plan = diff(&declared(CONFIG), &live, "http://t");
+    assert!(matches!(&plan.changes[0], Change::CreateUser { user_name, .. } if user_name == "bob@acme.test"));
     assert_eq!(
-        plan.changes[0],
+        plan.changes[1],
         Change::UpdateUser {
             id: "u1".into(),
             user_name: "alice@acme.test".into(),
@@ -97,10 +99,8 @@ fn drift_becomes_updates_and_member_changes() {
                     new: json!(true)
                 },
             ],
+            manager: None,
         }
-    );
-    assert!(
-        matches!(&plan.changes[1], Change::CreateUser { user_name, .. } if user_name == "bob@acme.test")
     );
     let Change::UpdateGroup {
         add_members,
@@ -190,4 +190,131 @@ fn the_same_inputs_give_the_same_plan() {
     let a = serde_json::to_string(&diff(&declared(CONFIG), &live, "http://t")).expect("json");
     let b = serde_json::to_string(&diff(&declared(CONFIG), &live, "http://t")).expect("json");
     assert_eq!(a, b);
+}
+
+const PEOPLE: &str = r#"
+users:
+  - userName: ceo@acme.test
+  - userName: vp@acme.test
+  - userName: ic@acme.test
+groups:
+  - displayName: all
+  - displayName: leads
+"#;
+
+#[test]
+fn managers_are_created_before_their_reports_and_resolved_by_name() {
+    let mut declared = declared(PEOPLE);
+    declared.users[0].manager = None;
+    declared.users[1].manager = Some("ceo@acme.test".into());
+    declared.users[2].manager = Some("vp@acme.test".into());
+    // Reverse-sorted names would put ic first; the manager chain decides.
+    let plan = diff(&declared, &Live::default(), "http://t");
+    let order: Vec<String> = plan.changes.iter().map(Change::address).collect();
+    assert_eq!(
+        &order[..3],
+        ["user ceo@acme.test", "user vp@acme.test", "user ic@acme.test"]
+    );
+    let Change::CreateUser { manager, .. } = &plan.changes[2] else {
+        panic!("{:?}", plan.changes[2]);
+    };
+    assert_eq!(
+        manager.as_ref().and_then(|m| m.name.as_deref()),
+        Some("vp@acme.test")
+    );
+}
+
+#[test]
+fn a_live_manager_that_matches_is_no_change_and_a_different_one_is() {
+    let mut declared = declared(PEOPLE);
+    declared.users[2].manager = Some("vp@acme.test".into());
+    let enterprise = ENTERPRISE_USER;
+    let users = |manager: &str| {
+        json!([
+            {"id": "c", "userName": "ceo@acme.test"},
+            {"id": "v", "userName": "vp@acme.test"},
+            {"id": "i", "userName": "ic@acme.test", enterprise: {"manager": {"value": manager}}}
+        ])
+    };
+    let groups = json!([{"id": "g1", "displayName": "all"}, {"id": "g2", "displayName": "leads"}]);
+    assert!(!diff(&declared, &live(users("v"), groups.clone()), "http://t").has_changes());
+    let plan = diff(&declared, &live(users("c"), groups), "http://t");
+    let Change::UpdateUser { manager: Some(change), .. } = &plan.changes[0] else {
+        panic!("{:?}", plan.changes);
+    };
+    assert_eq!(change.old.as_ref().and_then(|m| m.name.as_deref()), Some("ceo@acme.test"));
+    assert_eq!(change.new.id.as_deref(), Some("v"));
+}
+
+#[test]
+fn previously_renames_instead_of_recreating() {
+    let mut declared = declared(PEOPLE);
+    declared.users[2].previously = vec!["old.ic@acme.test".into()];
+    declared.groups[1].previously = vec!["team-leads".into()];
+    declared.groups[1].members = Some(vec![MemberName::User("ic@acme.test".into())]);
+    let live = live(
+        json!([
+            {"id": "c", "userName": "ceo@acme.test"},
+            {"id": "v", "userName": "vp@acme.test"},
+            {"id": "i", "userName": "old.ic@acme.test"}
+        ]),
+        json!([{"id": "g1", "displayName": "all"}, {"id": "g2", "displayName": "team-leads", "members": [{"value": "i"}]}]),
+    );
+    let plan = diff(&declared, &live, "http://t");
+    assert_eq!(plan.summary().create, 0, "{:?}", plan.changes);
+    assert_eq!(
+        plan.changes[0],
+        Change::UpdateUser {
+            id: "i".into(),
+            user_name: "ic@acme.test".into(),
+            attributes: vec![AttributeChange {
+                path: "userName".into(),
+                old: Some(json!("old.ic@acme.test")),
+                new: json!("ic@acme.test")
+            }],
+            manager: None,
+        }
+    );
+    // The renamed group keeps its member (resolved through the rename): only the name changes.
+    assert_eq!(
+        plan.changes[1],
+        Change::UpdateGroup {
+            id: "g2".into(),
+            display_name: "leads".into(),
+            attributes: vec![AttributeChange {
+                path: "displayName".into(),
+                old: Some(json!("team-leads")),
+                new: json!("leads")
+            }],
+            add_members: vec![],
+            remove_members: vec![],
+        }
+    );
+    assert_eq!(plan.unmanaged, Unmanaged::default());
+}
+
+#[test]
+fn nested_groups_are_created_inner_first_and_additive_groups_keep_others() {
+    let mut declared = declared(PEOPLE);
+    // "all" contains "leads"; both are new.
+    declared.groups[0].members = Some(vec![MemberName::Group("leads".into())]);
+    let plan = diff(&declared, &Live::default(), "http://t");
+    let groups: Vec<String> = plan.changes.iter().skip(3).map(Change::address).collect();
+    assert_eq!(groups, ["group leads", "group all"]);
+
+    let mut additive = self::declared(PEOPLE);
+    additive.groups[0].members = Some(vec![MemberName::User("ceo@acme.test".into())]);
+    additive.groups[0].membership = Membership::Additive;
+    let live = live(
+        json!([{"id": "c", "userName": "ceo@acme.test"}, {"id": "x", "userName": "someone@acme.test"}]),
+        json!([{"id": "g1", "displayName": "all", "members": [{"value": "x"}]}]),
+    );
+    let plan = diff(&additive, &live, "http://t");
+    let Some(Change::UpdateGroup { add_members, remove_members, .. }) =
+        plan.changes.iter().find(|c| c.address() == "group all")
+    else {
+        panic!("{:?}", plan.changes);
+    };
+    assert_eq!(add_members.len(), 1);
+    assert!(remove_members.is_empty(), "additive groups keep undeclared members");
 }

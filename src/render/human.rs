@@ -84,6 +84,7 @@ pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::
         Change::CreateUser {
             user_name,
             attributes,
+            manager,
         } => {
             writeln!(
                 out,
@@ -93,7 +94,10 @@ pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::
             )?;
             let mut lines = Vec::new();
             for (path, value) in attributes {
-                flatten(path, value, &mut lines);
+                flatten(&short_path(path), value, &mut lines);
+            }
+            if let Some(manager) = manager {
+                lines.push(("manager".to_string(), member_text(manager)));
             }
             write_rows(
                 out,
@@ -107,6 +111,7 @@ pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::
             id,
             user_name,
             attributes,
+            manager,
         } => {
             writeln!(
                 out,
@@ -114,7 +119,18 @@ pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::
                 style.update("~"),
                 style.bold(&format!("user {user_name}"))
             )?;
-            write_rows(out, attribute_rows(attributes, style))
+            let mut rows = attribute_rows(attributes, style);
+            if let Some(change) = manager {
+                rows.push(match &change.old {
+                    None => (style.create("+"), "manager".to_string(), member_text(&change.new)),
+                    Some(old) => (
+                        style.update("~"),
+                        "manager".to_string(),
+                        format!("{} -> {}", member_text(old), member_text(&change.new)),
+                    ),
+                });
+            }
+            write_rows(out, rows)
         }
         Change::CreateGroup {
             display_name,
@@ -211,7 +227,7 @@ fn attribute_rows(changes: &[AttributeChange], style: Style) -> Vec<(String, Str
                     if before == Some(value) {
                         continue;
                     }
-                    let path = format!("{}.{key}", change.path);
+                    let path = format!("{}.{key}", short_path(&change.path));
                     rows.push(match before {
                         None => (style.create("+"), path, scalar(value)),
                         Some(before) => (
@@ -222,15 +238,24 @@ fn attribute_rows(changes: &[AttributeChange], style: Style) -> Vec<(String, Str
                     });
                 }
             }
-            (None, new) => rows.push((style.create("+"), change.path.clone(), scalar(new))),
+            (None, new) => rows.push((style.create("+"), short_path(&change.path), scalar(new))),
             (Some(old), new) => rows.push((
                 style.update("~"),
-                change.path.clone(),
+                short_path(&change.path),
                 format!("{} -> {}", scalar(old), scalar(new)),
             )),
         }
     }
     rows
+}
+
+/// How an attribute path is shown: the enterprise extension as `enterprise`, other
+/// extension URNs as written.
+fn short_path(path: &str) -> String {
+    match path.strip_prefix(crate::plan::ENTERPRISE_USER) {
+        Some(rest) => format!("enterprise{}", rest.replacen(':', ".", 1)),
+        None => path.to_string(),
+    }
 }
 
 /// Leaf rows of a declared value: `name.givenName`, `emails`.

@@ -30,6 +30,7 @@ fn sample() -> Plan {
             Change::CreateUser {
                 user_name: "elif@acme.test".into(),
                 attributes: attributes.as_object().cloned().unwrap_or_default(),
+                manager: Some(member(Some("amara@acme.test"), Some("u-1"))),
             },
             Change::UpdateUser {
                 id: "u-2".into(),
@@ -51,6 +52,10 @@ fn sample() -> Plan {
                         new: json!("Backend Engineer"),
                     },
                 ],
+                manager: Some(crate::plan::ManagerChange {
+                    old: None,
+                    new: member(Some("elif@acme.test"), None),
+                }),
             },
             Change::CreateGroup {
                 display_name: "sre-oncall".into(),

@@ -263,3 +263,79 @@ pub async fn full_cycle(base_url: &str, token: &str) {
         assert!(!run.all().contains(token), "the token leaked: {run:?}");
     }
 }
+
+/// Run `scimform ARGS` with the target given only by the environment (`SCIMFORM_URL`,
+/// `SCIMFORM_TOKEN`), as `export` on a fresh machine would be.
+pub fn scimform_with_target(base_url: &str, token: &str, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scimform"));
+    command
+        .args(args)
+        .env("SCIMFORM_URL", base_url)
+        .env("SCIMFORM_TOKEN", token)
+        .env_remove(TOKEN_ENV)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "250");
+    finish(command.output().expect("running the scimform binary"))
+}
+
+/// Seed a small directory, export it (in `split` layout), and check that the export
+/// validates and that a plan of it against the same directory is empty.
+pub async fn export_round_trip(base_url: &str, token: &str, split: &str) {
+    let http = Http::new(base_url, token);
+    let rich = json!({
+        "schemas": [USER_SCHEMA],
+        "userName": "dana@rt.test",
+        "displayName": "Dana Scully",
+        "name": {"givenName": "Dana", "familyName": "Scully"},
+        "title": "Special Agent",
+        "emails": [{"value": "dana@rt.test", "type": "work", "primary": true}],
+        "active": true,
+    });
+    let dana = id(&http.post("/Users", rich).await);
+    let fox = http.create_user("fox@rt.test", "Fox Mulder").await;
+    let inactive = json!({
+        "schemas": [USER_SCHEMA], "userName": "walter@rt.test", "active": false
+    });
+    http.post("/Users", inactive).await;
+    http.create_group("x-files", &[&dana, &fox]).await;
+    http.create_group("empty-group", &[]).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("exported");
+    let out_arg = out.to_string_lossy().to_string();
+    let export = scimform_with_target(
+        base_url,
+        token,
+        &["export", "-C", &out_arg, "--out-dir", &out_arg, "--split", split],
+    );
+    assert_eq!(export.code, 0, "export succeeds: {export:?}");
+    assert!(
+        export.stdout.contains("Exported 3 users and 2 groups"),
+        "{export:?}"
+    );
+    let root = std::fs::read_to_string(out.join("scimform.yaml")).expect("scimform.yaml written");
+    assert!(root.contains(base_url), "the export names its target:\n{root}");
+
+    let validate = scimform_with_target(base_url, token, &["validate", "-C", &out_arg]);
+    assert_eq!(validate.code, 0, "the export validates: {validate:?}");
+
+    let plan = scimform_with_target(
+        base_url,
+        token,
+        &["plan", "--detailed-exitcode", "-C", &out_arg],
+    );
+    assert_eq!(plan.code, 0, "a plan of the export is empty: {plan:?}\n{root}");
+    assert!(plan.stdout.contains("No changes."), "{plan:?}");
+
+    // A second export into the same place refuses to overwrite.
+    let again = scimform_with_target(
+        base_url,
+        token,
+        &["export", "-C", &out_arg, "--out-dir", &out_arg, "--split", split],
+    );
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("nothing was written"), "{again:?}");
+    for run in [&export, &validate, &plan, &again] {
+        assert!(!run.all().contains(token), "the token leaked: {run:?}");
+    }
+}

@@ -1,0 +1,520 @@
+//! Request-shape contract tests (wiremock): the exact requests scimform sends per
+//! provider profile — paging parameters, headers, create bodies, PATCH bodies, member
+//! removal forms, chunking — and how it answers retries, Retry-After, an ambiguous POST
+//! and a refused removal form. A real server is not the point here; the bytes are.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use scimform::apply;
+use scimform::live;
+use scimform::plan::{AttributeChange, Change, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan};
+use scimform::render::Style;
+use scimform::scim::{ClientSettings, Profile, RetryPolicy, ScimClient, Token};
+
+const TOKEN: &str = "contract-token-5b1e";
+
+fn client(server: &MockServer, profile: &str) -> ScimClient {
+    let mut settings = ClientSettings::new(&server.uri(), Token::new(TOKEN), "SCIMFORM_TOKEN");
+    settings.profile = Profile::builtin(profile).expect("profile");
+    settings.profile.requests_per_minute = 0;
+    settings.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        max_elapsed: Duration::from_secs(5),
+    };
+    ScimClient::new(&settings).expect("client")
+}
+
+fn list(total: usize, resources: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("Content-Type", "application/scim+json")
+        .set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": total,
+            "Resources": resources,
+        }))
+}
+
+fn users(range: std::ops::Range<usize>) -> Value {
+    Value::Array(
+        range
+            .map(|i| json!({"id": format!("u{i}"), "userName": format!("user{i}@x.test")}))
+            .collect(),
+    )
+}
+
+fn plan(changes: Vec<Change>) -> Plan {
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        target: "t".into(),
+        config_digest: "d".into(),
+        changes,
+        unmanaged: Default::default(),
+        notes: vec![],
+    }
+}
+
+fn member(id: &str) -> MemberRef {
+    MemberRef {
+        name: Some(format!("{id}@x.test")),
+        id: Some(id.into()),
+        r#type: MemberType::User,
+    }
+}
+
+async fn run_apply(client: &ScimClient, plan: &Plan) -> Result<apply::Outcome, apply::ApplyError> {
+    let mut out = Vec::new();
+    let result = apply::apply(plan, client, &mut out, Style::PLAIN).await;
+    let _ = std::io::stderr().write_all(&out);
+    result
+}
+
+/// The PATCH bodies a server received, in order.
+async fn patch_bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| serde_json::from_slice(&r.body).expect("PATCH body is JSON"))
+        .collect()
+}
+
+#[tokio::test]
+async fn generic_paging_headers_and_concurrent_pages() {
+    let server = MockServer::start().await;
+    for (start, range) in [("1", 0..100), ("101", 100..200), ("201", 200..250)] {
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .and(query_param("startIndex", start))
+            .and(query_param("count", "100"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(list(250, users(range)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param("startIndex", "1"))
+        .and(query_param_is_missing("excludedAttributes"))
+        .respond_with(list(1, json!([{"id": "g", "displayName": "eng", "members": [{"value": "u1"}]}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let live = live::read(&client(&server, "generic")).await.expect("complete read");
+    assert_eq!(live.users.len(), 250);
+    assert_eq!(live.users[249].id, "u249", "pages are merged in order");
+    assert_eq!(live.groups[0].members, ["u1"]);
+    let requests = server.received_requests().await.unwrap_or_default();
+    let header_of = |name: &str| {
+        requests[0]
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header_of("user-agent").starts_with("scimform/"));
+    assert_eq!(header_of("accept"), "application/scim+json, application/json");
+}
+
+#[tokio::test]
+async fn slack_asks_for_pages_of_1000() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("count", "1000"))
+        .respond_with(list(0, json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param("count", "1000"))
+        .respond_with(list(0, json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    live::read(&client(&server, "slack")).await.expect("read");
+}
+
+#[tokio::test]
+async fn databricks_reads_members_by_get_and_excludes_them_from_lists() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .respond_with(list(1, users(0..1)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param("excludedAttributes", "members"))
+        .respond_with(list(1, json!([{"id": "g1", "displayName": "eng"}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups/g1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "g1", "displayName": "eng", "members": [{"value": "u0"}]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let live = live::read(&client(&server, "databricks")).await.expect("read");
+    assert_eq!(live.groups[0].members, ["u0"]);
+}
+
+#[tokio::test]
+async fn aws_uses_cursors_and_member_filters() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param_is_missing("cursor"))
+        .and(query_param("count", "100"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({
+                "totalResults": 2, "Resources": users(0..1), "nextCursor": "c2"
+            })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("cursor", "c2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"totalResults": 2, "Resources": users(1..2)})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param_is_missing("filter"))
+        .respond_with(list(1, json!([{"id": "g1", "displayName": "eng"}])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param("filter", "members eq \"u1\""))
+        .and(query_param("excludedAttributes", "members"))
+        .respond_with(list(1, json!([{"id": "g1", "displayName": "eng"}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Everything else filtered (u0, and the probe for an id that cannot exist): no groups.
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .and(query_param("excludedAttributes", "members"))
+        .respond_with(list(0, json!([])))
+        .mount(&server)
+        .await;
+    let live = live::read(&client(&server, "aws-identity-center")).await.expect("read");
+    assert_eq!(live.users.len(), 2);
+    assert_eq!(live.groups[0].members, ["u1"]);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_member_filters_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .respond_with(list(1, users(0..1)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .respond_with(list(1, json!([{"id": "g1", "displayName": "eng"}])))
+        .mount(&server)
+        .await;
+    let mut settings = ClientSettings::new(&server.uri(), Token::new(TOKEN), "T");
+    settings.profile = Profile::builtin("entra").expect("entra");
+    settings.profile.requests_per_minute = 0;
+    let error = live::read(&ScimClient::new(&settings).expect("client"))
+        .await
+        .expect_err("ignored filters");
+    assert!(error.to_string().contains("ignores `members eq` filters"), "{error}");
+}
+
+#[tokio::test]
+async fn create_user_body_and_content_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .and(header("content-type", "application/scim+json"))
+        .and(body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "a@x.test",
+            "displayName": "A",
+            "active": true
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "new", "userName": "a@x.test"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let attributes = json!({"displayName": "A", "active": true});
+    let plan = plan(vec![Change::CreateUser {
+        user_name: "a@x.test".into(),
+        attributes: attributes.as_object().cloned().unwrap_or_default(),
+        manager: None,
+    }]);
+    run_apply(&client(&server, "generic"), &plan).await.expect("applied");
+}
+
+#[tokio::test]
+async fn generic_group_update_is_one_patch_with_filter_path_removal() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/Groups/g1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::UpdateGroup {
+        id: "g1".into(),
+        display_name: "eng".into(),
+        attributes: vec![AttributeChange {
+            path: "externalId".into(),
+            old: None,
+            new: json!("e-1"),
+        }],
+        add_members: vec![member("a1"), member("a2")],
+        remove_members: vec![member("r1")],
+    }]);
+    run_apply(&client(&server, "generic"), &plan).await.expect("applied");
+    assert_eq!(
+        patch_bodies(&server).await,
+        [json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "replace", "path": "externalId", "value": "e-1"},
+                {"op": "add", "path": "members", "value": [{"value": "a1"}, {"value": "a2"}]},
+                {"op": "remove", "path": "members[value eq \"r1\"]"}
+            ]
+        })]
+    );
+}
+
+#[tokio::test]
+async fn aws_removes_by_value_list() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::UpdateGroup {
+        id: "g1".into(),
+        display_name: "eng".into(),
+        attributes: vec![],
+        add_members: vec![],
+        remove_members: vec![member("r1"), member("r2")],
+    }]);
+    run_apply(&client(&server, "aws-identity-center"), &plan).await.expect("applied");
+    assert_eq!(
+        patch_bodies(&server).await[0]["Operations"],
+        json!([{"op": "remove", "path": "members", "value": [{"value": "r1"}, {"value": "r2"}]}])
+    );
+}
+
+#[tokio::test]
+async fn entra_chunks_adds_by_20_and_removes_alone() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let adds: Vec<MemberRef> = (0..25).map(|i| member(&format!("a{i:02}"))).collect();
+    let plan = plan(vec![Change::UpdateGroup {
+        id: "g1".into(),
+        display_name: "eng".into(),
+        attributes: vec![],
+        add_members: adds,
+        remove_members: vec![member("r1"), member("r2")],
+    }]);
+    run_apply(&client(&server, "entra"), &plan).await.expect("applied");
+    let bodies = patch_bodies(&server).await;
+    let shapes: Vec<(String, usize)> = bodies
+        .iter()
+        .map(|b| {
+            let op = &b["Operations"][0];
+            let n = op["value"].as_array().map_or(b["Operations"].as_array().map_or(0, Vec::len), Vec::len);
+            (op["op"].as_str().unwrap_or_default().to_string(), n)
+        })
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("add".to_string(), 20),
+            ("add".to_string(), 5),
+            ("remove".to_string(), 1),
+            ("remove".to_string(), 1)
+        ]
+    );
+}
+
+/// Answers in turn from a list, then repeats the last.
+struct Sequence(std::sync::Mutex<Vec<ResponseTemplate>>);
+
+impl Respond for Sequence {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let mut answers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.len() > 1 {
+            answers.remove(0)
+        } else {
+            answers[0].clone()
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .respond_with(Sequence(std::sync::Mutex::new(vec![
+            ResponseTemplate::new(429).insert_header("Retry-After", "0"),
+            list(0, json!([])),
+        ])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .respond_with(list(0, json!([])))
+        .mount(&server)
+        .await;
+    let client = client(&server, "generic");
+    live::read(&client).await.expect("read after a retry");
+    assert_eq!(client.stats().retries, 1);
+}
+
+#[tokio::test]
+async fn an_ambiguous_post_is_looked_up_before_it_is_sent_again() {
+    let server = MockServer::start().await;
+    // The first POST "fails" (503) — but the user was created; the lookup finds it.
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("filter", "userName eq \"a@x.test\""))
+        .respond_with(list(1, json!([{"id": "found", "userName": "a@x.test"}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::CreateUser {
+        user_name: "a@x.test".into(),
+        attributes: Default::default(),
+        manager: None,
+    }]);
+    run_apply(&client(&server, "generic"), &plan).await.expect("adopted after lookup");
+}
+
+#[tokio::test]
+async fn a_refused_removal_form_falls_back_once_and_sticks() {
+    let server = MockServer::start().await;
+    // The filter-path form is answered 501; the value-list form works.
+    Mock::given(method("PATCH"))
+        .and(|request: &Request| {
+            String::from_utf8_lossy(&request.body).contains("members[value eq")
+        })
+        .respond_with(ResponseTemplate::new(501).set_body_json(json!({"status": "501", "detail": "filters in paths are not supported"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    // The one-time check after adopting the value-list form reads each group back.
+    Mock::given(method("GET"))
+        .and(path("/Groups/g1"))
+        .respond_with(Sequence(std::sync::Mutex::new(vec![
+            ResponseTemplate::new(200).set_body_json(json!({"id": "g1", "displayName": "a", "members": [{"value": "keep"}, {"value": "r1"}]})),
+            ResponseTemplate::new(200).set_body_json(json!({"id": "g1", "displayName": "a", "members": [{"value": "keep"}]})),
+        ])))
+        .mount(&server)
+        .await;
+    let update = |id: &str, remove: &str| Change::UpdateGroup {
+        id: id.into(),
+        display_name: id.into(),
+        attributes: vec![],
+        add_members: vec![],
+        remove_members: vec![member(remove)],
+    };
+    let plan = plan(vec![update("g1", "r1"), update("g2", "r2")]);
+    run_apply(&client(&server, "generic"), &plan).await.expect("applied with the fallback");
+    let bodies = patch_bodies(&server).await;
+    let paths: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["Operations"][0]["path"].as_str().unwrap_or_default())
+        .collect();
+    // g1: refused form, then the value list; g2: the value list straight away.
+    assert_eq!(paths, ["members[value eq \"r1\"]", "members", "members"]);
+}
+
+#[tokio::test]
+async fn a_value_list_fallback_that_empties_the_group_stops_the_apply() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(|request: &Request| {
+            String::from_utf8_lossy(&request.body).contains("members[value eq")
+        })
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"status": "400", "scimType": "invalidPath"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    // Before: two members; after the "remove one" request: none (the server removed all).
+    Mock::given(method("GET"))
+        .and(path("/Groups/g1"))
+        .respond_with(Sequence(std::sync::Mutex::new(vec![
+            ResponseTemplate::new(200).set_body_json(json!({"id": "g1", "displayName": "a", "members": [{"value": "keep"}, {"value": "r1"}]})),
+            ResponseTemplate::new(200).set_body_json(json!({"id": "g1", "displayName": "a"})),
+        ])))
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::UpdateGroup {
+        id: "g1".into(),
+        display_name: "a".into(),
+        attributes: vec![],
+        add_members: vec![],
+        remove_members: vec![member("r1")],
+    }]);
+    let error = run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect_err("the apply must stop");
+    assert!(
+        error.to_string().contains("removed 1 member(s) of group g1 that were not named"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn errors_never_contain_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"status": "401", "detail": "bad token"})))
+        .mount(&server)
+        .await;
+    let error = live::read(&client(&server, "generic")).await.expect_err("401");
+    let rendered = scimform::cli::render_diagnostic(&error, false, 120);
+    assert!(rendered.contains("HTTP 401"), "{rendered}");
+    assert!(!rendered.contains(TOKEN), "{rendered}");
+    assert!(!format!("{error:?}").contains(TOKEN));
+}
