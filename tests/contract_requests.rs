@@ -105,11 +105,16 @@ async fn generic_paging_headers_and_concurrent_pages() {
         .and(path("/Groups"))
         .and(query_param("startIndex", "1"))
         .and(query_param_is_missing("excludedAttributes"))
-        .respond_with(list(1, json!([{"id": "g", "displayName": "eng", "members": [{"value": "u1"}]}])))
+        .respond_with(list(
+            1,
+            json!([{"id": "g", "displayName": "eng", "members": [{"value": "u1"}]}]),
+        ))
         .expect(1)
         .mount(&server)
         .await;
-    let live = live::read(&client(&server, "generic")).await.expect("complete read");
+    let live = live::read(&client(&server, "generic"))
+        .await
+        .expect("complete read");
     assert_eq!(live.users.len(), 250);
     assert_eq!(live.users[249].id, "u249", "pages are merged in order");
     assert_eq!(live.groups[0].members, ["u1"]);
@@ -123,7 +128,10 @@ async fn generic_paging_headers_and_concurrent_pages() {
             .to_string()
     };
     assert!(header_of("user-agent").starts_with("scimform/"));
-    assert_eq!(header_of("accept"), "application/scim+json, application/json");
+    assert_eq!(
+        header_of("accept"),
+        "application/scim+json, application/json"
+    );
 }
 
 #[tokio::test]
@@ -164,13 +172,16 @@ async fn databricks_reads_members_by_get_and_excludes_them_from_lists() {
     Mock::given(method("GET"))
         .and(path("/Groups/g1"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "g1", "displayName": "eng", "members": [{"value": "u0"}]})),
+            ResponseTemplate::new(200).set_body_json(
+                json!({"id": "g1", "displayName": "eng", "members": [{"value": "u0"}]}),
+            ),
         )
         .expect(1)
         .mount(&server)
         .await;
-    let live = live::read(&client(&server, "databricks")).await.expect("read");
+    let live = live::read(&client(&server, "databricks"))
+        .await
+        .expect("read");
     assert_eq!(live.groups[0].members, ["u0"]);
 }
 
@@ -181,11 +192,9 @@ async fn aws_uses_cursors_and_member_filters() {
         .and(path("/Users"))
         .and(query_param_is_missing("cursor"))
         .and(query_param("count", "100"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({
-                "totalResults": 2, "Resources": users(0..1), "nextCursor": "c2"
-            })),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "totalResults": 2, "Resources": users(0..1), "nextCursor": "c2"
+        })))
         .expect(1)
         .mount(&server)
         .await;
@@ -220,7 +229,9 @@ async fn aws_uses_cursors_and_member_filters() {
         .respond_with(list(0, json!([])))
         .mount(&server)
         .await;
-    let live = live::read(&client(&server, "aws-identity-center")).await.expect("read");
+    let live = live::read(&client(&server, "aws-identity-center"))
+        .await
+        .expect("read");
     assert_eq!(live.users.len(), 2);
     assert_eq!(live.groups[0].members, ["u1"]);
 }
@@ -244,7 +255,10 @@ async fn a_server_that_ignores_member_filters_is_refused() {
     let error = live::read(&ScimClient::new(&settings).expect("client"))
         .await
         .expect_err("ignored filters");
-    assert!(error.to_string().contains("ignores `members eq` filters"), "{error}");
+    assert!(
+        error.to_string().contains("ignores `members eq` filters"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -259,7 +273,9 @@ async fn create_user_body_and_content_type() {
             "displayName": "A",
             "active": true
         })))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "new", "userName": "a@x.test"})))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "new", "userName": "a@x.test"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -269,7 +285,9 @@ async fn create_user_body_and_content_type() {
         attributes: attributes.as_object().cloned().unwrap_or_default(),
         manager: None,
     }]);
-    run_apply(&client(&server, "generic"), &plan).await.expect("applied");
+    run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect("applied");
 }
 
 #[tokio::test]
@@ -292,7 +310,9 @@ async fn generic_group_update_is_one_patch_with_filter_path_removal() {
         add_members: vec![member("a1"), member("a2")],
         remove_members: vec![member("r1")],
     }]);
-    run_apply(&client(&server, "generic"), &plan).await.expect("applied");
+    run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect("applied");
     assert_eq!(
         patch_bodies(&server).await,
         [json!({
@@ -320,7 +340,9 @@ async fn aws_removes_by_value_list() {
         add_members: vec![],
         remove_members: vec![member("r1"), member("r2")],
     }]);
-    run_apply(&client(&server, "aws-identity-center"), &plan).await.expect("applied");
+    run_apply(&client(&server, "aws-identity-center"), &plan)
+        .await
+        .expect("applied");
     assert_eq!(
         patch_bodies(&server).await[0]["Operations"],
         json!([{"op": "remove", "path": "members", "value": [{"value": "r1"}, {"value": "r2"}]}])
@@ -342,13 +364,17 @@ async fn entra_chunks_adds_by_20_and_removes_alone() {
         add_members: adds,
         remove_members: vec![member("r1"), member("r2")],
     }]);
-    run_apply(&client(&server, "entra"), &plan).await.expect("applied");
+    run_apply(&client(&server, "entra"), &plan)
+        .await
+        .expect("applied");
     let bodies = patch_bodies(&server).await;
     let shapes: Vec<(String, usize)> = bodies
         .iter()
         .map(|b| {
             let op = &b["Operations"][0];
-            let n = op["value"].as_array().map_or(b["Operations"].as_array().map_or(0, Vec::len), Vec::len);
+            let n = op["value"]
+                .as_array()
+                .map_or(b["Operations"].as_array().map_or(0, Vec::len), Vec::len);
             (op["op"].as_str().unwrap_or_default().to_string(), n)
         })
         .collect();
@@ -421,7 +447,9 @@ async fn an_ambiguous_post_is_looked_up_before_it_is_sent_again() {
         attributes: Default::default(),
         manager: None,
     }]);
-    run_apply(&client(&server, "generic"), &plan).await.expect("adopted after lookup");
+    run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect("adopted after lookup");
 }
 
 #[tokio::test]
@@ -432,7 +460,9 @@ async fn a_refused_removal_form_falls_back_once_and_sticks() {
         .and(|request: &Request| {
             String::from_utf8_lossy(&request.body).contains("members[value eq")
         })
-        .respond_with(ResponseTemplate::new(501).set_body_json(json!({"status": "501", "detail": "filters in paths are not supported"})))
+        .respond_with(ResponseTemplate::new(501).set_body_json(
+            json!({"status": "501", "detail": "filters in paths are not supported"}),
+        ))
         .mount(&server)
         .await;
     Mock::given(method("PATCH"))
@@ -456,7 +486,9 @@ async fn a_refused_removal_form_falls_back_once_and_sticks() {
         remove_members: vec![member(remove)],
     };
     let plan = plan(vec![update("g1", "r1"), update("g2", "r2")]);
-    run_apply(&client(&server, "generic"), &plan).await.expect("applied with the fallback");
+    run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect("applied with the fallback");
     let bodies = patch_bodies(&server).await;
     let paths: Vec<&str> = bodies
         .iter()
@@ -473,7 +505,10 @@ async fn a_value_list_fallback_that_empties_the_group_stops_the_apply() {
         .and(|request: &Request| {
             String::from_utf8_lossy(&request.body).contains("members[value eq")
         })
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"status": "400", "scimType": "invalidPath"})))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"status": "400", "scimType": "invalidPath"})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("PATCH"))
@@ -500,7 +535,9 @@ async fn a_value_list_fallback_that_empties_the_group_stops_the_apply() {
         .await
         .expect_err("the apply must stop");
     assert!(
-        error.to_string().contains("removed 1 member(s) of group g1 that were not named"),
+        error
+            .to_string()
+            .contains("removed 1 member(s) of group g1 that were not named"),
         "{error}"
     );
 }
@@ -509,10 +546,15 @@ async fn a_value_list_fallback_that_empties_the_group_stops_the_apply() {
 async fn errors_never_contain_the_token() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"status": "401", "detail": "bad token"})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"status": "401", "detail": "bad token"})),
+        )
         .mount(&server)
         .await;
-    let error = live::read(&client(&server, "generic")).await.expect_err("401");
+    let error = live::read(&client(&server, "generic"))
+        .await
+        .expect_err("401");
     let rendered = scimform::cli::render_diagnostic(&error, false, 120);
     assert!(rendered.contains("HTTP 401"), "{rendered}");
     assert!(!rendered.contains(TOKEN), "{rendered}");

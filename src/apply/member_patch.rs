@@ -108,9 +108,7 @@ pub fn with_removal_form(operations: &[PatchOp], form: RemovalForm) -> Vec<Patch
 
 /// The id in `members[value eq "ID"]`.
 fn filter_path_id(path: &str) -> Option<String> {
-    let literal = path
-        .strip_prefix("members[value eq ")?
-        .strip_suffix(']')?;
+    let literal = path.strip_prefix("members[value eq ")?.strip_suffix(']')?;
     serde_json::from_str::<String>(literal).ok()
 }
 
@@ -118,9 +116,7 @@ fn filter_path_id(path: &str) -> Option<String> {
 /// problem with the data).
 pub fn refuses_form(error: &ScimError) -> bool {
     match &error.kind {
-        ScimErrorKind::Status {
-            status: 501, ..
-        } => true,
+        ScimErrorKind::Status { status: 501, .. } => true,
         ScimErrorKind::Status {
             status: 400,
             scim_type,
@@ -207,7 +203,13 @@ mod tests {
     #[test]
     fn entra_caps_and_separates() {
         let entra = Profile::builtin("entra").expect("entra");
-        let requests = batches(&entra, vec![], &ids(45, "a"), &ids(2, "r"), RemovalForm::FilterPath);
+        let requests = batches(
+            &entra,
+            vec![],
+            &ids(45, "a"),
+            &ids(2, "r"),
+            RemovalForm::FilterPath,
+        );
         // 45 adds at 20 a request, then 2 removes at 1 a request.
         let sizes: Vec<usize> = requests
             .iter()
@@ -218,7 +220,11 @@ mod tests {
             })
             .collect();
         assert_eq!(sizes, vec![20, 20, 5, 1, 1]);
-        assert!(requests[3..].iter().all(|r| has_removals(r) && r.len() == 1));
+        assert!(
+            requests[3..]
+                .iter()
+                .all(|r| has_removals(r) && r.len() == 1)
+        );
     }
 
     #[test]
@@ -229,7 +235,10 @@ mod tests {
             json!([{"op": "remove", "path": "members", "value": [{"value": "r0"}, {"value": "r1"}]}])
         );
         let back = with_removal_form(&ops, RemovalForm::FilterPath);
-        assert_eq!(back, remove_operations(&ids(2, "r"), RemovalForm::FilterPath));
+        assert_eq!(
+            back,
+            remove_operations(&ids(2, "r"), RemovalForm::FilterPath)
+        );
         let quoted = with_removal_form(
             &[PatchOp::remove_member(r#"we"ird"#)],
             RemovalForm::ValueList,

@@ -227,8 +227,7 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
                 .map(|a| PatchOp::replace(&a.path, a.new.clone()))
                 .collect();
             if let Some(change) = manager {
-                let manager_id =
-                    resolve(std::slice::from_ref(&change.new), created_ids)?.remove(0);
+                let manager_id = resolve(std::slice::from_ref(&change.new), created_ids)?.remove(0);
                 operations.push(PatchOp::replace(
                     &format!("{ENTERPRISE_USER}:manager"),
                     json!({ "value": manager_id }),
@@ -321,7 +320,9 @@ async fn send_group_patch(
     operations: Vec<PatchOp>,
 ) -> Result<(), ApplyFailure> {
     let client = run.client;
-    let first = client.patch(ResourceKind::Group, group_id, &operations).await;
+    let first = client
+        .patch(ResourceKind::Group, group_id, &operations)
+        .await;
     let error = match first {
         Ok(_) => return Ok(()),
         Err(error) => error,
@@ -337,7 +338,8 @@ async fn send_group_patch(
     }
     let fallback = other(run.forms.current());
     let retried = with_removal_form(&operations, fallback);
-    let expected_kept = if fallback == RemovalForm::ValueList && run.forms.needs_value_list_check() {
+    let expected_kept = if fallback == RemovalForm::ValueList && run.forms.needs_value_list_check()
+    {
         Some(members_kept(client, group_id, &operations).await?)
     } else {
         None
@@ -371,7 +373,9 @@ fn is_no_target(error: &ScimError) -> bool {
 }
 
 fn only_removals(operations: &[PatchOp]) -> bool {
-    operations.iter().all(|op| matches!(op, PatchOp::Remove { .. }))
+    operations
+        .iter()
+        .all(|op| matches!(op, PatchOp::Remove { .. }))
 }
 
 /// The group's current members minus those `operations` remove.

@@ -10,7 +10,6 @@ use super::settings::{self, Output};
 use crate::config::{self, DeclaredTarget, ROOT_FILE};
 use crate::export::{ExportTarget, Split, export};
 use crate::live;
-use crate::scim::ScimClient;
 
 pub async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
     let target = if args.config.dir.join(ROOT_FILE).exists() {
@@ -21,15 +20,17 @@ pub async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
             ..DeclaredTarget::default()
         }
     };
-    let settings = settings::settings_for(&target, output.allow_insecure_http)?;
-    let client = ScimClient::new(&settings)?;
+    let client = settings::connect(&target, output).await?;
     let live = live::read(&client).await?;
     let exported = export(
         &live,
         &ExportTarget {
             url: client.base_url().to_string(),
             profile: client.profile().name.clone(),
-            token_env: settings.token_env.clone(),
+            token_env: target
+                .token_env
+                .clone()
+                .unwrap_or_else(|| settings::DEFAULT_TOKEN_ENV.to_string()),
         },
         match args.split {
             SplitArg::None => Split::None,

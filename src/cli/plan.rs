@@ -15,10 +15,7 @@ use crate::{config, live, plan};
 /// Load, read, diff: the plan for the configuration in `dir`, and a client for its target.
 async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, Plan), Failure> {
     let declared = config::load_dir(dir)?;
-    let client = ScimClient::new(&settings::client_settings(
-        &declared,
-        output.allow_insecure_http,
-    )?)?;
+    let client = settings::connect(&declared.target, output).await?;
     if output.verbose {
         eprintln!(
             "Reading the directory at {} (profile {}) …",

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use miette::Diagnostic;
 
 use super::args::{ColorChoice, GlobalArgs};
-use crate::config::{Declared, DeclaredTarget};
+use crate::config::DeclaredTarget;
 use crate::render::Style;
 use crate::scim::{ClientSettings, Token, profile};
 
@@ -91,17 +91,9 @@ impl Diagnostic for TargetError {
     }
 }
 
-/// The URL, token and provider profile for the declared target, with `SCIMFORM_URL`
-/// taking precedence over `target.url`.
-pub fn client_settings(
-    declared: &Declared,
-    allow_insecure_http: bool,
-) -> Result<ClientSettings, super::report::Failure> {
-    settings_for(&declared.target, allow_insecure_http)
-}
-
-/// The same from a `target:` section alone (`export` may run without a configuration:
-/// then everything comes from the environment and the defaults).
+/// The URL, token and provider profile for a `target:` section, with `SCIMFORM_URL`
+/// taking precedence over `target.url` (`export` may run without a configuration: then
+/// everything comes from the environment and the defaults).
 pub fn settings_for(
     target: &DeclaredTarget,
     allow_insecure_http: bool,
@@ -126,4 +118,42 @@ pub fn settings_for(
     settings.profile = profile::resolve(target.profile.as_deref(), url, &target.options)?;
     settings.allow_insecure_http = allow_insecure_http;
     Ok(settings)
+}
+
+/// A client for the target; for `profile: auto`, refined by the provider's
+/// `/ServiceProviderConfig` when it answers (the URL's host decides otherwise).
+pub async fn connect(
+    target: &DeclaredTarget,
+    output: Output,
+) -> Result<crate::scim::ScimClient, super::report::Failure> {
+    let mut settings = settings_for(target, output.allow_insecure_http)?;
+    let client = crate::scim::ScimClient::new(&settings)?;
+    if target.profile.as_deref() != Some("auto") {
+        return Ok(client);
+    }
+    match client.service_provider_config().await {
+        Ok(discovery) => {
+            settings.profile = settings
+                .profile
+                .clone()
+                .refined_by_discovery(&discovery)
+                .with_options(&target.options)?;
+            if output.verbose {
+                eprintln!(
+                    "profile auto: chose {} from discovery",
+                    settings.profile.name
+                );
+            }
+            Ok(crate::scim::ScimClient::new(&settings)?)
+        }
+        Err(error) => {
+            if output.verbose {
+                eprintln!(
+                    "profile auto: /ServiceProviderConfig did not answer ({error}); chose {} from the URL",
+                    settings.profile.name
+                );
+            }
+            Ok(client)
+        }
+    }
 }

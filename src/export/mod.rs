@@ -226,7 +226,9 @@ fn user_entry(
             .get("department")
             .and_then(Value::as_str)
             .map(str::to_string);
-        if let Some(manager_id) = attribute(enterprise, "manager").and_then(|m| string_attribute(m, "value")) {
+        if let Some(manager_id) =
+            attribute(enterprise, "manager").and_then(|m| string_attribute(m, "value"))
+        {
             match user_names.get(manager_id) {
                 Some(manager) => {
                     fields.insert("manager".into(), json!(manager));
@@ -332,7 +334,12 @@ mod tests {
         let paths: Vec<&str> = export.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["scimform.yaml", "users/platform-eng.yaml", "users/unassigned.yaml", "groups.yaml"]
+            [
+                "scimform.yaml",
+                "users/platform-eng.yaml",
+                "users/unassigned.yaml",
+                "groups.yaml"
+            ]
         );
     }
 

@@ -24,7 +24,10 @@ impl fmt::Display for LiveReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LiveReadError::Request(e) => {
-                write!(f, "reading the directory failed, so nothing was planned: {e}")
+                write!(
+                    f,
+                    "reading the directory failed, so nothing was planned: {e}"
+                )
             }
             LiveReadError::Inconsistent { kind, reason } => write!(
                 f,

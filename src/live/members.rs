@@ -34,8 +34,12 @@ pub async fn read_by_member_filter(
     client: &ScimClient,
     live: &mut Live,
 ) -> Result<(), LiveReadError> {
-    let probe = read_all(client, ResourceKind::Group, &member_filter("scimform-probe-no-such-id"))
-        .await?;
+    let probe = read_all(
+        client,
+        ResourceKind::Group,
+        &member_filter("scimform-probe-no-such-id"),
+    )
+    .await?;
     if !probe.is_empty() {
         return Err(LiveReadError::Inconsistent {
             kind: ResourceKind::Group,

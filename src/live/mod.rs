@@ -28,12 +28,11 @@ pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
         _ => "",
     };
     let groups = read_all(client, ResourceKind::Group, group_query).await?;
-    let mut live = Live::from_resources(users, groups).map_err(|reason| {
-        LiveReadError::Inconsistent {
+    let mut live =
+        Live::from_resources(users, groups).map_err(|reason| LiveReadError::Inconsistent {
             kind: ResourceKind::Group,
             reason,
-        }
-    })?;
+        })?;
     match profile.member_read {
         MemberRead::InList => {}
         MemberRead::GetById => members::read_by_group(client, &mut live).await?,

@@ -112,9 +112,8 @@ async fn read_indexed(
     }
     let mut by_start: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
     while let Some(joined) = pages.join_next().await {
-        let (start, page) = joined.map_err(|e| {
-            collector.inconsistent(format!("a page read was interrupted: {e}"))
-        })?;
+        let (start, page) = joined
+            .map_err(|e| collector.inconsistent(format!("a page read was interrupted: {e}")))?;
         let page: ListPage = page.map_err(|e: ScimError| LiveReadError::Request(e))?;
         let page_total = total_of(&page, kind, start)?;
         if page_total != total {
@@ -169,15 +168,14 @@ async fn read_cursor(
         match page.next_cursor {
             None => break,
             Some(_) if empty => {
-                return Err(collector.inconsistent(
-                    "an empty page still named a next cursor".to_string(),
-                ));
+                return Err(
+                    collector.inconsistent("an empty page still named a next cursor".to_string())
+                );
             }
             Some(next) => {
                 if !seen_cursors.insert(next.clone()) {
-                    return Err(collector.inconsistent(format!(
-                        "the server returned cursor `{next}` twice"
-                    )));
+                    return Err(collector
+                        .inconsistent(format!("the server returned cursor `{next}` twice")));
                 }
                 cursor = Some(next);
             }

@@ -29,9 +29,20 @@ pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterp
 /// Compute the plan that brings `live` to the state `declared` describes.
 pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
     let mut notes = Vec::new();
-    let live_users = index_unique(&live.users, |u| &u.user_name, |u| &u.id, "users", &mut notes);
-    let live_groups =
-        index_unique(&live.groups, |g| &g.display_name, |g| &g.id, "groups", &mut notes);
+    let live_users = index_unique(
+        &live.users,
+        |u| &u.user_name,
+        |u| &u.id,
+        "users",
+        &mut notes,
+    );
+    let live_groups = index_unique(
+        &live.groups,
+        |g| &g.display_name,
+        |g| &g.id,
+        "groups",
+        &mut notes,
+    );
 
     let mut users: Vec<&DeclaredUser> = declared.users.iter().collect();
     users.sort_by_cached_key(|u| (u.user_name.to_lowercase(), u.user_name.clone()));
@@ -125,8 +136,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
                     None => (Vec::new(), Vec::new()),
                     Some(_) => member_changes(group, found, wanted, &names, &mut notes),
                 };
-                if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty()
-                {
+                if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty() {
                     group_updates.push(Change::UpdateGroup {
                         id: found.id.clone(),
                         display_name: group.display_name.clone(),
@@ -160,8 +170,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
     changes.extend(group_updates);
 
     let matched_user_ids: HashSet<&str> = matched_users.values().map(|u| u.id.as_str()).collect();
-    let matched_group_ids: HashSet<&str> =
-        matched_groups.values().map(|g| g.id.as_str()).collect();
+    let matched_group_ids: HashSet<&str> = matched_groups.values().map(|g| g.id.as_str()).collect();
     let unmanaged = Unmanaged {
         users: live
             .users
@@ -196,7 +205,10 @@ fn index_unique<'a, T>(
 ) -> HashMap<String, &'a T> {
     let mut by_name: HashMap<String, Vec<&'a T>> = HashMap::new();
     for item in items {
-        by_name.entry(name(item).to_lowercase()).or_default().push(item);
+        by_name
+            .entry(name(item).to_lowercase())
+            .or_default()
+            .push(item);
     }
     let mut duplicates: Vec<(String, Vec<String>)> = Vec::new();
     let index = by_name
@@ -280,7 +292,10 @@ impl<'a> NameIndex<'a> {
     ) -> NameIndex<'a> {
         let mut by_id = HashMap::new();
         for user in &live.users {
-            by_id.insert(user.id.as_str(), (user.user_name.as_str(), MemberType::User));
+            by_id.insert(
+                user.id.as_str(),
+                (user.user_name.as_str(), MemberType::User),
+            );
         }
         for group in &live.groups {
             by_id.insert(
@@ -337,7 +352,11 @@ impl<'a> NameIndex<'a> {
 }
 
 /// The manager change for a live user, if the declared manager is not the live one.
-fn manager_change(live: &LiveUser, wanted: MemberRef, names: &NameIndex<'_>) -> Option<ManagerChange> {
+fn manager_change(
+    live: &LiveUser,
+    wanted: MemberRef,
+    names: &NameIndex<'_>,
+) -> Option<ManagerChange> {
     let current = live
         .resource
         .as_object()

@@ -15,6 +15,6 @@ mod tests;
 pub use compare::attribute_changes;
 pub use diff::{ENTERPRISE_USER, diff};
 pub use model::{
-    AttributeChange, Change, ChangeKind, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan, Summary,
-    Unmanaged,
+    AttributeChange, Change, ChangeKind, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION,
+    Plan, Summary, Unmanaged,
 };

@@ -16,10 +16,9 @@ pub fn dependency_order<T>(items: Vec<T>, key: impl Fn(&T) -> (String, Vec<Strin
     loop {
         let ready = (0..slots.len()).find(|&i| {
             slots[i].is_some()
-                && keys[i]
-                    .1
-                    .iter()
-                    .all(|dep| !present.contains(dep.as_str()) || done.contains(dep) || *dep == keys[i].0)
+                && keys[i].1.iter().all(|dep| {
+                    !present.contains(dep.as_str()) || done.contains(dep) || *dep == keys[i].0
+                })
         });
         let next = ready.or_else(|| (0..slots.len()).find(|&i| slots[i].is_some()));
         let Some(i) = next else { break };
@@ -57,6 +56,9 @@ mod tests {
 
     #[test]
     fn a_cycle_does_not_lose_items() {
-        assert_eq!(order(&[("a", &["b"]), ("b", &["a"]), ("c", &[])]), ["c", "a", "b"]);
+        assert_eq!(
+            order(&[("a", &["b"]), ("b", &["a"]), ("c", &[])]),
+            ["c", "a", "b"]
+        );
     }
 }

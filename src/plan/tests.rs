@@ -81,7 +81,9 @@ fn drift_becomes_updates_and_member_changes() {
         json!([{"id": "g1", "displayName": "engineering", "members": [{"value": "u1"}, {"value": "u3"}, {"value": "gone"}]}]),
     );
     let plan = diff(&declared(CONFIG), &live, "http://t");
-    assert!(matches!(&plan.changes[0], Change::CreateUser { user_name, .. } if user_name == "bob@acme.test"));
+    assert!(
+        matches!(&plan.changes[0], Change::CreateUser { user_name, .. } if user_name == "bob@acme.test")
+    );
     assert_eq!(
         plan.changes[1],
         Change::UpdateUser {
@@ -213,7 +215,11 @@ fn managers_are_created_before_their_reports_and_resolved_by_name() {
     let order: Vec<String> = plan.changes.iter().map(Change::address).collect();
     assert_eq!(
         &order[..3],
-        ["user ceo@acme.test", "user vp@acme.test", "user ic@acme.test"]
+        [
+            "user ceo@acme.test",
+            "user vp@acme.test",
+            "user ic@acme.test"
+        ]
     );
     let Change::CreateUser { manager, .. } = &plan.changes[2] else {
         panic!("{:?}", plan.changes[2]);
@@ -239,10 +245,17 @@ fn a_live_manager_that_matches_is_no_change_and_a_different_one_is() {
     let groups = json!([{"id": "g1", "displayName": "all"}, {"id": "g2", "displayName": "leads"}]);
     assert!(!diff(&declared, &live(users("v"), groups.clone()), "http://t").has_changes());
     let plan = diff(&declared, &live(users("c"), groups), "http://t");
-    let Change::UpdateUser { manager: Some(change), .. } = &plan.changes[0] else {
+    let Change::UpdateUser {
+        manager: Some(change),
+        ..
+    } = &plan.changes[0]
+    else {
         panic!("{:?}", plan.changes);
     };
-    assert_eq!(change.old.as_ref().and_then(|m| m.name.as_deref()), Some("ceo@acme.test"));
+    assert_eq!(
+        change.old.as_ref().and_then(|m| m.name.as_deref()),
+        Some("ceo@acme.test")
+    );
     assert_eq!(change.new.id.as_deref(), Some("v"));
 }
 
@@ -310,11 +323,17 @@ fn nested_groups_are_created_inner_first_and_additive_groups_keep_others() {
         json!([{"id": "g1", "displayName": "all", "members": [{"value": "x"}]}]),
     );
     let plan = diff(&additive, &live, "http://t");
-    let Some(Change::UpdateGroup { add_members, remove_members, .. }) =
-        plan.changes.iter().find(|c| c.address() == "group all")
+    let Some(Change::UpdateGroup {
+        add_members,
+        remove_members,
+        ..
+    }) = plan.changes.iter().find(|c| c.address() == "group all")
     else {
         panic!("{:?}", plan.changes);
     };
     assert_eq!(add_members.len(), 1);
-    assert!(remove_members.is_empty(), "additive groups keep undeclared members");
+    assert!(
+        remove_members.is_empty(),
+        "additive groups keep undeclared members"
+    );
 }

@@ -122,7 +122,11 @@ pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::
             let mut rows = attribute_rows(attributes, style);
             if let Some(change) = manager {
                 rows.push(match &change.old {
-                    None => (style.create("+"), "manager".to_string(), member_text(&change.new)),
+                    None => (
+                        style.create("+"),
+                        "manager".to_string(),
+                        member_text(&change.new),
+                    ),
                     Some(old) => (
                         style.update("~"),
                         "manager".to_string(),

@@ -282,7 +282,9 @@ impl ScimClient {
         Ok(page
             .resources
             .into_iter()
-            .filter(|r| string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+            .filter(|r| {
+                string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
             .collect())
     }
 
@@ -324,7 +326,9 @@ impl ScimClient {
             let ambiguous = match &error.kind {
                 ScimErrorKind::Transport { .. } => true,
                 ScimErrorKind::Status { status, .. } if *status == 429 => false,
-                ScimErrorKind::Status { status, .. } if retryable_status(*status) || *status == 500 => {
+                ScimErrorKind::Status { status, .. }
+                    if retryable_status(*status) || *status == 500 =>
+                {
                     true
                 }
                 _ => return Err(error),
@@ -333,10 +337,9 @@ impl ScimClient {
                 return Err(error);
             };
             tokio::time::sleep(wait).await;
-            if ambiguous {
-                if let Some(found) = self.find(kind, key, &value).await?.into_iter().next() {
-                    return Ok(found);
-                }
+            if ambiguous && let Some(found) = self.find(kind, key, &value).await?.into_iter().next()
+            {
+                return Ok(found);
             }
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
             attempt += 1;
@@ -423,9 +426,11 @@ impl ScimClient {
     ) -> Result<Option<Value>, ScimError> {
         let request = format!("{method} {path}");
         let url = format!("{}{path}", self.base_url);
-        let _permit = self.in_flight.acquire().await.map_err(|_| {
-            self.invalid(&request, "the client was shut down")
-        })?;
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| self.invalid(&request, "the client was shut down"))?;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -578,8 +583,16 @@ mod tests {
     fn plain_http_is_refused_except_to_loopback() {
         let settings = |url: &str| ClientSettings::new(url, Token::new("t"), "T");
         let error = ScimClient::new(&settings("http://scim.example.com/v2")).expect_err("refused");
-        assert!(error.to_string().contains("refusing to send the bearer token over plain http"));
-        for url in ["http://127.0.0.1:8080/v2", "http://localhost/v2", "http://[::1]:9/v2"] {
+        assert!(
+            error
+                .to_string()
+                .contains("refusing to send the bearer token over plain http")
+        );
+        for url in [
+            "http://127.0.0.1:8080/v2",
+            "http://localhost/v2",
+            "http://[::1]:9/v2",
+        ] {
             assert!(ScimClient::new(&settings(url)).is_ok(), "{url}");
         }
         let mut insecure = settings("http://scim.example.com/v2");

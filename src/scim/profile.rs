@@ -269,6 +269,37 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// Refine an `auto` profile with the provider's `/ServiceProviderConfig`: its
+    /// `documentationUri` can name the provider when the URL's host did not, and a
+    /// `filter.maxResults` smaller than the page size lowers it.
+    pub fn refined_by_discovery(self, discovery: &Value) -> Profile {
+        let object = discovery.as_object();
+        let field = |name: &str| object.and_then(|o| crate::scim::attribute(o, name));
+        let mut profile = self;
+        if profile.name == "generic" {
+            let named = field("documentationUri")
+                .and_then(Value::as_str)
+                .and_then(|uri| reqwest::Url::parse(uri).ok())
+                .and_then(|uri| uri.host_str().map(Profile::for_host));
+            if let Some(named) = named.filter(|p| p.name != "generic") {
+                profile = named;
+            }
+        }
+        let max_results = field("filter")
+            .and_then(Value::as_object)
+            .and_then(|f| crate::scim::attribute(f, "maxResults"))
+            .and_then(crate::scim::as_u64)
+            .filter(|n| *n > 0);
+        if let Some(max) = max_results {
+            profile.max_page_size = profile
+                .max_page_size
+                .min(u32::try_from(max).unwrap_or(u32::MAX));
+        }
+        profile
+    }
+}
+
 /// A profile that cannot be built from the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileError(pub String);
@@ -322,7 +353,10 @@ mod tests {
     #[test]
     fn every_named_profile_exists() {
         for name in PROFILE_NAMES.iter().filter(|n| **n != "auto") {
-            assert_eq!(Profile::builtin(name).map(|p| p.name), Some(name.to_string()));
+            assert_eq!(
+                Profile::builtin(name).map(|p| p.name),
+                Some(name.to_string())
+            );
         }
     }
 
@@ -349,6 +383,21 @@ mod tests {
                 .with_options(mistyped.as_object().expect("object"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn discovery_refines_auto() {
+        let spc = json!({
+            "documentationUri": "https://support.atlassian.com/provisioning-users/docs/",
+            "filter": {"supported": true, "maxResults": 50}
+        });
+        let profile = Profile::generic().refined_by_discovery(&spc);
+        assert_eq!(profile.name, "atlassian");
+        assert_eq!(profile.max_page_size, 50);
+        let unknown =
+            Profile::generic().refined_by_discovery(&json!({"filter": {"maxResults": "1000"}}));
+        assert_eq!(unknown.name, "generic");
+        assert_eq!(unknown.max_page_size, 100);
     }
 
     #[test]

@@ -119,7 +119,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -174,11 +175,17 @@ mod tests {
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + Duration::from_secs(60)),
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                now + Duration::from_secs(60)
+            ),
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", now), None);
+        assert_eq!(
+            parse_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", now),
+            None
+        );
     }
 
     #[test]
@@ -190,14 +197,23 @@ mod tests {
             max_elapsed: Duration::from_secs(10),
         };
         let mut jitter = Jitter::seeded(42);
-        let first = policy.delay(1, Duration::ZERO, None, &mut jitter).expect("retry");
+        let first = policy
+            .delay(1, Duration::ZERO, None, &mut jitter)
+            .expect("retry");
         assert!(first >= Duration::from_millis(50) && first < Duration::from_millis(100));
-        let third = policy.delay(3, Duration::ZERO, None, &mut jitter).expect("retry");
+        let third = policy
+            .delay(3, Duration::ZERO, None, &mut jitter)
+            .expect("retry");
         assert!(third >= Duration::from_millis(150) && third <= Duration::from_millis(300));
         assert_eq!(policy.delay(4, Duration::ZERO, None, &mut jitter), None);
         // A Retry-After longer than max_delay is cut to it.
         assert_eq!(
-            policy.delay(1, Duration::ZERO, Some(Duration::from_secs(60)), &mut jitter),
+            policy.delay(
+                1,
+                Duration::ZERO,
+                Some(Duration::from_secs(60)),
+                &mut jitter
+            ),
             Some(Duration::from_millis(300))
         );
         // Out of time.

@@ -306,7 +306,15 @@ pub async fn export_round_trip(base_url: &str, token: &str, split: &str) {
     let export = scimform_with_target(
         base_url,
         token,
-        &["export", "-C", &out_arg, "--out-dir", &out_arg, "--split", split],
+        &[
+            "export",
+            "-C",
+            &out_arg,
+            "--out-dir",
+            &out_arg,
+            "--split",
+            split,
+        ],
     );
     assert_eq!(export.code, 0, "export succeeds: {export:?}");
     assert!(
@@ -314,7 +322,10 @@ pub async fn export_round_trip(base_url: &str, token: &str, split: &str) {
         "{export:?}"
     );
     let root = std::fs::read_to_string(out.join("scimform.yaml")).expect("scimform.yaml written");
-    assert!(root.contains(base_url), "the export names its target:\n{root}");
+    assert!(
+        root.contains(base_url),
+        "the export names its target:\n{root}"
+    );
 
     let validate = scimform_with_target(base_url, token, &["validate", "-C", &out_arg]);
     assert_eq!(validate.code, 0, "the export validates: {validate:?}");
@@ -324,14 +335,25 @@ pub async fn export_round_trip(base_url: &str, token: &str, split: &str) {
         token,
         &["plan", "--detailed-exitcode", "-C", &out_arg],
     );
-    assert_eq!(plan.code, 0, "a plan of the export is empty: {plan:?}\n{root}");
+    assert_eq!(
+        plan.code, 0,
+        "a plan of the export is empty: {plan:?}\n{root}"
+    );
     assert!(plan.stdout.contains("No changes."), "{plan:?}");
 
     // A second export into the same place refuses to overwrite.
     let again = scimform_with_target(
         base_url,
         token,
-        &["export", "-C", &out_arg, "--out-dir", &out_arg, "--split", split],
+        &[
+            "export",
+            "-C",
+            &out_arg,
+            "--out-dir",
+            &out_arg,
+            "--split",
+            split,
+        ],
     );
     assert_eq!(again.code, 1, "{again:?}");
     assert!(again.stderr.contains("nothing was written"), "{again:?}");
