@@ -560,3 +560,91 @@ async fn errors_never_contain_the_token() {
     assert!(!rendered.contains(TOKEN), "{rendered}");
     assert!(!format!("{error:?}").contains(TOKEN));
 }
+
+#[tokio::test]
+async fn a_large_new_group_is_created_with_a_capped_body_then_patched() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Groups"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "g-new", "displayName": "big"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/Groups/g-new"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let members: Vec<MemberRef> = (0..130).map(|i| member(&format!("m{i:03}"))).collect();
+    let plan = plan(vec![Change::CreateGroup {
+        display_name: "big".into(),
+        external_id: None,
+        members,
+    }]);
+    run_apply(&client(&server, "aws-identity-center"), &plan)
+        .await
+        .expect("applied");
+    let requests = server.received_requests().await.unwrap_or_default();
+    let post: Value = serde_json::from_slice(&requests[0].body).expect("POST body");
+    assert_eq!(post["members"].as_array().map(Vec::len), Some(100));
+    let patches = patch_bodies(&server).await;
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0]["Operations"][0]["value"]
+            .as_array()
+            .map(Vec::len),
+        Some(30)
+    );
+}
+
+#[tokio::test]
+async fn atlassian_renames_a_group_by_recreating_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Groups/old"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "old", "displayName": "team-leads", "members": [{"value": "u1"}, {"value": "u2"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/Groups"))
+        .and(body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "leads",
+            "members": [{"value": "u1"}, {"value": "u3"}]
+        })))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "new", "displayName": "leads"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/Groups/old"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::UpdateGroup {
+        id: "old".into(),
+        display_name: "leads".into(),
+        attributes: vec![AttributeChange {
+            path: "displayName".into(),
+            old: Some(json!("team-leads")),
+            new: json!("leads"),
+        }],
+        add_members: vec![member("u3")],
+        remove_members: vec![member("u2")],
+    }]);
+    run_apply(&client(&server, "atlassian"), &plan)
+        .await
+        .expect("renamed");
+    assert!(
+        patch_bodies(&server).await.is_empty(),
+        "no PATCH of displayName"
+    );
+}

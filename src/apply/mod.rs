@@ -246,26 +246,7 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
             members,
         } => {
             let ids = resolve(members, created_ids)?;
-            let mut body = Map::new();
-            body.insert("schemas".into(), json!([GROUP_SCHEMA]));
-            body.insert("displayName".into(), Value::String(display_name.clone()));
-            if let Some(external_id) = external_id {
-                body.insert("externalId".into(), Value::String(external_id.clone()));
-            }
-            if !ids.is_empty() {
-                body.insert(
-                    "members".into(),
-                    Value::Array(ids.iter().map(|id| json!({ "value": id })).collect()),
-                );
-            }
-            let created = client
-                .create(ResourceKind::Group, &Value::Object(body))
-                .await
-                .map_err(ApplyFailure::Request)?;
-            let id = match string_attribute(&created, "id") {
-                Some(id) => id.to_string(),
-                None => lookup_id(client, ResourceKind::Group, "displayName", display_name).await?,
-            };
+            let id = create_group(run, display_name, external_id.as_deref(), &ids).await?;
             Ok(format!(
                 "created with {} (id {id})",
                 plural(members.len(), "member")
@@ -273,11 +254,17 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
         }
         Change::UpdateGroup {
             id,
+            display_name,
             attributes,
             add_members,
             remove_members,
-            ..
         } => {
+            let renamed = attributes.iter().any(|a| a.path == "displayName");
+            if renamed && !client.profile().group_rename {
+                let add = resolve(add_members, created_ids)?;
+                return recreate_group(run, id, display_name, attributes, &add, remove_members)
+                    .await;
+            }
             let operations: Vec<PatchOp> = attributes
                 .iter()
                 .map(|a| PatchOp::replace(&a.path, a.new.clone()))
@@ -306,6 +293,103 @@ async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFail
             Ok(format!("updated ({})", parts.join(", ")))
         }
     }
+}
+
+/// POST a group with as many members as one request may carry, then PATCH in the rest.
+/// Records its id for the members and renames that come after it.
+async fn create_group(
+    run: &mut Run<'_>,
+    display_name: &str,
+    external_id: Option<&str>,
+    ids: &[String],
+) -> Result<String, ApplyFailure> {
+    let client = run.client;
+    let inline = ids
+        .len()
+        .min(client.profile().max_member_adds_per_patch as usize);
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([GROUP_SCHEMA]));
+    body.insert("displayName".into(), json!(display_name));
+    if let Some(external_id) = external_id {
+        body.insert("externalId".into(), json!(external_id));
+    }
+    if inline > 0 {
+        body.insert(
+            "members".into(),
+            Value::Array(
+                ids[..inline]
+                    .iter()
+                    .map(|id| json!({ "value": id }))
+                    .collect(),
+            ),
+        );
+    }
+    let created = client
+        .create_unique(ResourceKind::Group, &Value::Object(body), "displayName")
+        .await
+        .map_err(ApplyFailure::Request)?;
+    let id = match string_attribute(&created, "id") {
+        Some(id) => id.to_string(),
+        None => lookup_id(client, ResourceKind::Group, "displayName", display_name).await?,
+    };
+    run.created_ids
+        .insert((MemberType::Group, display_name.to_lowercase()), id.clone());
+    let rest = batches(
+        client.profile(),
+        Vec::new(),
+        &ids[inline..],
+        &[],
+        run.forms.current(),
+    );
+    for operations in rest {
+        send_group_patch(run, &id, operations).await?;
+    }
+    Ok(id)
+}
+
+/// A rename where the provider cannot rename groups (Atlassian): create the group under
+/// its new name with the members it should end up with, then delete the old one. The
+/// group's id changes.
+async fn recreate_group(
+    run: &mut Run<'_>,
+    old_id: &str,
+    display_name: &str,
+    attributes: &[crate::plan::AttributeChange],
+    add: &[String],
+    remove: &[MemberRef],
+) -> Result<String, ApplyFailure> {
+    let client = run.client;
+    let current = client
+        .get(ResourceKind::Group, old_id)
+        .await
+        .map_err(ApplyFailure::Request)?;
+    let removed: std::collections::HashSet<&str> =
+        remove.iter().filter_map(|m| m.id.as_deref()).collect();
+    let mut members: Vec<String> = member_values(&current)
+        .into_iter()
+        .filter(|id| !removed.contains(id.as_str()))
+        .collect();
+    for id in add {
+        if !members.contains(id) {
+            members.push(id.clone());
+        }
+    }
+    let external_id = attributes
+        .iter()
+        .find(|a| a.path == "externalId")
+        .and_then(|a| a.new.as_str().map(str::to_string))
+        .or_else(|| string_attribute(&current, "externalId").map(str::to_string));
+    let new_id = create_group(run, display_name, external_id.as_deref(), &members).await?;
+    client
+        .delete(ResourceKind::Group, old_id)
+        .await
+        .map_err(ApplyFailure::Request)?;
+    run.notes.push(format!(
+        "{} cannot rename groups: created `{display_name}` (id {new_id}) with {} and deleted the old group (id {old_id})",
+        client.profile().name,
+        plural(members.len(), "member")
+    ));
+    Ok(format!("renamed by re-creating (new id {new_id})"))
 }
 
 /// One PATCH of a group's members. When the server refuses the removal form in use
