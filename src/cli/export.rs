@@ -21,7 +21,7 @@ pub async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
         }
     };
     let client = settings::connect(&target, output).await?;
-    let live = live::read(&client).await?;
+    let live = live::read_with_progress(&client, &settings::progress(output)).await?;
     let exported = export(
         &live,
         &ExportTarget {

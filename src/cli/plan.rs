@@ -23,7 +23,7 @@ async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, P
             client.profile().name
         );
     }
-    let live = live::read(&client).await?;
+    let live = live::read_with_progress(&client, &settings::progress(output)).await?;
     if output.verbose {
         let stats = client.stats();
         eprintln!(

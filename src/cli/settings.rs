@@ -29,6 +29,8 @@ pub struct Output {
     pub verbose: bool,
     pub quiet: bool,
     pub allow_insecure_http: bool,
+    /// Whether stderr is a terminal (progress lines are drawn only there).
+    pub stderr_is_terminal: bool,
 }
 
 impl Output {
@@ -47,6 +49,7 @@ impl Output {
             verbose: global.verbose,
             quiet: global.quiet,
             allow_insecure_http: global.allow_insecure_http,
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
 }
@@ -156,4 +159,30 @@ pub async fn connect(
             Ok(client)
         }
     }
+}
+
+/// Read progress as one self-overwriting line on stderr, when it is a terminal and the
+/// user did not ask for quiet; nothing otherwise.
+pub fn progress(output: Output) -> crate::live::Progress {
+    if !output.stderr_is_terminal || output.quiet {
+        return crate::live::Progress::none();
+    }
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    crate::live::Progress::new(move |event| {
+        let done = event.total.is_some_and(|t| event.read >= t);
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if !done && last.elapsed() < std::time::Duration::from_millis(100) {
+            return;
+        }
+        *last = std::time::Instant::now();
+        let total = event.total.map(|t| format!("/{t}")).unwrap_or_default();
+        eprint!(
+            "\r\x1b[2KReading {}s: {}{total}",
+            event.kind.noun(),
+            event.read
+        );
+        if done {
+            eprint!("\r\x1b[2K");
+        }
+    })
 }

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
 use super::pager::read_all;
+use super::progress::Progress;
 use super::snapshot::{Live, member_ids};
 use crate::scim::{ResourceKind, ScimClient, encode_query, quote, string_attribute};
 
@@ -38,6 +39,7 @@ pub async fn read_by_member_filter(
         client,
         ResourceKind::Group,
         &member_filter("scimform-probe-no-such-id"),
+        &Progress::none(),
     )
     .await?;
     if !probe.is_empty() {
@@ -57,7 +59,13 @@ pub async fn read_by_member_filter(
         let client = client.clone();
         let user_id = user.id.clone();
         reads.spawn(async move {
-            let groups = read_all(&client, ResourceKind::Group, &member_filter(&user_id)).await;
+            let groups = read_all(
+                &client,
+                ResourceKind::Group,
+                &member_filter(&user_id),
+                &Progress::none(),
+            )
+            .await;
             (user_id, groups)
         });
     }

@@ -10,24 +10,34 @@
 mod error;
 mod members;
 mod pager;
+mod progress;
 mod snapshot;
 
 pub use error::LiveReadError;
 pub use pager::read_all;
+pub use progress::{Progress, ReadProgress};
 pub use snapshot::{Live, LiveGroup, LiveUser};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
 
 /// Read every user and group of the directory, with their memberships.
 pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
+    read_with_progress(client, &Progress::none()).await
+}
+
+/// [`read`], telling `progress` after each page.
+pub async fn read_with_progress(
+    client: &ScimClient,
+    progress: &Progress,
+) -> Result<Live, LiveReadError> {
     let profile = client.profile();
-    let users = read_all(client, ResourceKind::User, "").await?;
+    let users = read_all(client, ResourceKind::User, "", progress).await?;
     let group_query = match profile.member_read {
         MemberRead::InList => "",
         _ if profile.excluded_attributes_members => "excludedAttributes=members",
         _ => "",
     };
-    let groups = read_all(client, ResourceKind::Group, group_query).await?;
+    let groups = read_all(client, ResourceKind::Group, group_query, progress).await?;
     let mut live =
         Live::from_resources(users, groups).map_err(|reason| LiveReadError::Inconsistent {
             kind: ResourceKind::Group,

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
+use super::progress::{Progress, ReadProgress};
 use crate::scim::{ListPage, Paging, ResourceKind, ScimClient, ScimError, string_attribute};
 
 /// Every resource of one kind, or an error: never a partial list. `extra` is added to
@@ -20,10 +21,11 @@ pub async fn read_all(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
+    progress: &Progress,
 ) -> Result<Vec<Value>, LiveReadError> {
     match client.profile().paging {
-        Paging::Index => read_indexed(client, kind, extra).await,
-        Paging::Cursor => read_cursor(client, kind, extra).await,
+        Paging::Index => read_indexed(client, kind, extra, progress).await,
+        Paging::Cursor => read_cursor(client, kind, extra, progress).await,
     }
 }
 
@@ -79,6 +81,7 @@ async fn read_indexed(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
+    progress: &Progress,
 ) -> Result<Vec<Value>, LiveReadError> {
     let size = u64::from(client.profile().max_page_size);
     let first = client.list_page(kind, 1, size, extra).await?;
@@ -94,6 +97,12 @@ async fn read_indexed(
         return Ok(Vec::new());
     }
     collector.push(first.resources)?;
+    let mut read = step;
+    progress.report(ReadProgress {
+        kind,
+        read,
+        total: Some(total),
+    });
     if step >= total {
         return finish(collector, total);
     }
@@ -131,6 +140,12 @@ async fn read_indexed(
                 kind.noun()
             )));
         }
+        read += page.resources.len() as u64;
+        progress.report(ReadProgress {
+            kind,
+            read,
+            total: Some(total),
+        });
         by_start.insert(start, page.resources);
     }
     for (_, resources) in by_start {
@@ -143,6 +158,7 @@ async fn read_cursor(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
+    progress: &Progress,
 ) -> Result<Vec<Value>, LiveReadError> {
     let size = u64::from(client.profile().max_page_size);
     let mut collector = Collector::new(kind);
@@ -165,6 +181,11 @@ async fn read_cursor(
         }
         let empty = page.resources.is_empty();
         collector.push(page.resources)?;
+        progress.report(ReadProgress {
+            kind,
+            read: collector.items.len() as u64,
+            total,
+        });
         match page.next_cursor {
             None => break,
             Some(_) if empty => {
