@@ -648,3 +648,39 @@ async fn atlassian_renames_a_group_by_recreating_it() {
         "no PATCH of displayName"
     );
 }
+
+#[tokio::test]
+async fn a_retried_post_that_meets_uniqueness_adopts_the_first_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(Sequence(std::sync::Mutex::new(vec![
+            ResponseTemplate::new(502),
+            ResponseTemplate::new(409)
+                .set_body_json(json!({"status": "409", "scimType": "uniqueness"})),
+        ])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // The lookup after the 502 does not see the user yet; the one after the 409 does.
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("filter", "userName eq \"a@x.test\""))
+        .respond_with(Sequence(std::sync::Mutex::new(vec![
+            list(0, json!([])),
+            list(1, json!([{"id": "first", "userName": "a@x.test"}])),
+        ])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let plan = plan(vec![Change::CreateUser {
+        user_name: "a@x.test".into(),
+        attributes: Default::default(),
+        manager: None,
+    }]);
+    let mut out = Vec::new();
+    apply::apply(&plan, &client(&server, "generic"), &mut out, Style::PLAIN)
+        .await
+        .expect("adopted");
+    assert!(String::from_utf8_lossy(&out).contains("created (id first)"));
+}

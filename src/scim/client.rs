@@ -322,6 +322,13 @@ impl ScimClient {
                 Ok(created) => return Ok(created),
                 Err(error) => error,
             };
+            // After an ambiguous attempt, "already exists" means the first one took.
+            if attempt > 1 && error.scim_type() == Some("uniqueness") {
+                if let Some(found) = self.find(kind, key, &value).await?.into_iter().next() {
+                    return Ok(found);
+                }
+                return Err(error);
+            }
             let retry_after = error.retry_after;
             let ambiguous = match &error.kind {
                 ScimErrorKind::Transport { .. } => true,
