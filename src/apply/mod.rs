@@ -552,7 +552,7 @@ async fn lookup_id(
     value: &str,
 ) -> Result<String, ApplyFailure> {
     let found = client
-        .find(kind, attribute, value)
+        .find_thoroughly(kind, attribute, value)
         .await
         .map_err(ApplyFailure::Request)?;
     found

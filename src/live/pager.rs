@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
 use super::progress::{Progress, ReadProgress};
+use super::snapshot::slim;
 use crate::scim::{ListPage, Paging, ResourceKind, ScimClient, ScimError, string_attribute};
 
 /// Every resource of one kind, or an error: never a partial list. `extra` is added to
@@ -53,7 +54,8 @@ impl Collector {
     }
 
     fn push(&mut self, resources: Vec<Value>) -> Result<(), LiveReadError> {
-        for resource in resources {
+        for mut resource in resources {
+            slim(&mut resource);
             let Some(id) = string_attribute(&resource, "id") else {
                 return Err(self.inconsistent(format!("a {} has no id", self.kind.noun())));
             };
@@ -146,7 +148,9 @@ async fn read_indexed(
             read,
             total: Some(total),
         });
-        by_start.insert(start, page.resources);
+        let mut resources = page.resources;
+        resources.iter_mut().for_each(slim);
+        by_start.insert(start, resources);
     }
     for (_, resources) in by_start {
         collector.push(resources)?;

@@ -74,7 +74,8 @@ impl Live {
     }
 }
 
-/// `members[].value` of a group resource, leniently, without duplicates.
+/// `members[].value` of a group resource, leniently, without duplicates (a member may
+/// also be a bare id, the form [`slim`] leaves).
 pub(super) fn member_ids(group: &Value) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     group
@@ -83,8 +84,34 @@ pub(super) fn member_ids(group: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|m| string_attribute(m, "value"))
+        .filter_map(|m| m.as_str().or_else(|| string_attribute(m, "value")))
         .filter(|id| seen.insert(*id))
         .map(str::to_string)
         .collect()
+}
+
+/// Drop what a snapshot never uses as soon as a page arrives, so that a large directory
+/// fits in memory: server metadata, a user's read-only `groups` (one entry per
+/// membership), and every member's `display`/`$ref`/`type` (members become bare ids).
+pub(super) fn slim(resource: &mut Value) {
+    let Some(object) = resource.as_object_mut() else {
+        return;
+    };
+    object.retain(|key, _| {
+        !key.eq_ignore_ascii_case("meta") && !key.eq_ignore_ascii_case("groups")
+    });
+    let members_key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("members"))
+        .cloned();
+    if let Some(key) = members_key
+        && let Some(Value::Array(members)) = object.get_mut(&key)
+    {
+        for member in members.iter_mut() {
+            if let Some(id) = string_attribute(member, "value").map(str::to_string) {
+                *member = Value::String(id);
+            }
+        }
+        members.shrink_to_fit();
+    }
 }

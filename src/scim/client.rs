@@ -288,6 +288,36 @@ impl ScimClient {
             .collect())
     }
 
+    /// [`find`](Self::find), falling back to listing every resource and matching
+    /// client-side when the filter finds nothing: some servers compare `eq`
+    /// case-sensitively or do not filter at all. For the rare lookups after a create.
+    pub async fn find_thoroughly(
+        &self,
+        kind: ResourceKind,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<Value>, ScimError> {
+        let found = self.find(kind, attribute, value).await?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        let page_size = u64::from(self.profile.max_page_size);
+        let mut matches = Vec::new();
+        let mut start = 1;
+        loop {
+            let page = self.list_page(kind, start, page_size, "").await?;
+            let received = page.resources.len() as u64;
+            matches.extend(page.resources.into_iter().filter(|r| {
+                string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value))
+            }));
+            start += received;
+            let total = page.total_results.unwrap_or(0);
+            if received == 0 || start > total {
+                return Ok(matches);
+            }
+        }
+    }
+
     /// `GET /Users/{id}`.
     pub async fn get(&self, kind: ResourceKind, id: &str) -> Result<Value, ScimError> {
         let path = format!("{}/{}", kind.endpoint(), encode_query(id));
@@ -324,7 +354,12 @@ impl ScimClient {
             };
             // After an ambiguous attempt, "already exists" means the first one took.
             if attempt > 1 && error.scim_type() == Some("uniqueness") {
-                if let Some(found) = self.find(kind, key, &value).await?.into_iter().next() {
+                if let Some(found) = self
+                    .find_thoroughly(kind, key, &value)
+                    .await?
+                    .into_iter()
+                    .next()
+                {
                     return Ok(found);
                 }
                 return Err(error);

@@ -1,0 +1,120 @@
+//! Benchmark (not a test): read a large directory completely and print what it cost.
+//!
+//! Starts the built `scimform dev-server` with a synthetic directory (default 100,000
+//! users, 10,000 groups, 1,000,000 memberships), page cap 100 and 20 ms of latency on
+//! every response, then reads it with the library's complete-or-nothing reader and prints
+//! the requests made against the lower bound ⌈U/100⌉+⌈G/100⌉, the wall time against
+//! ⌈requests/concurrency⌉ × latency, the CPU time and the peak memory of this process (the
+//! client; the server runs in its own process).
+//!
+//! `cargo bench --bench read_directory [-- USERS GROUPS MEMBERSHIPS CONCURRENCY LATENCY_MS]`
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use scimform::live;
+use scimform::scim::{ClientSettings, Profile, ScimClient, Token};
+
+fn arg(index: usize, default: u64) -> u64 {
+    std::env::args()
+        .filter(|a| !a.starts_with('-'))
+        .nth(index)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `VmHWM` (peak resident set) of this process, in MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// User + system CPU time of this process.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
+    let clock_ticks_per_second = 100;
+    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / clock_ticks_per_second)
+}
+
+fn main() {
+    let users = arg(1, 100_000);
+    let groups = arg(2, 10_000);
+    let memberships = arg(3, 1_000_000);
+    let concurrency = arg(4, 16);
+    let latency_ms = arg(5, 20);
+    let token = format!("bench-{}", std::process::id());
+
+    let seeding = Instant::now();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .args(["dev-server", "--listen", "127.0.0.1:0", "--token", &token])
+        .args(["--seed-synthetic", &format!("{users},{groups},{memberships}")])
+        .args(["--latency-ms", &latency_ms.to_string(), "--seed", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting scimform dev-server");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("reading the dev-server's base URL");
+    let base_url = line.trim().to_string();
+    println!(
+        "dev-server with {users} users, {groups} groups, {memberships} memberships ready in {:.1} s at {base_url}",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let mut settings = ClientSettings::new(&base_url, Token::new(token), "BENCH_TOKEN");
+    settings.profile = Profile {
+        concurrency: u32::try_from(concurrency).unwrap_or(16),
+        requests_per_minute: 0,
+        ..Profile::generic()
+    };
+    let client = ScimClient::new(&settings).expect("client");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    let live = runtime.block_on(live::read(&client)).expect("a complete read");
+    let wall = started.elapsed();
+    let cpu = cpu_time() - cpu_before;
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let stats = client.stats();
+    let page = 100;
+    let lower_bound = users.div_ceil(page) + groups.div_ceil(page);
+    let bound_wall =
+        Duration::from_millis(stats.requests.div_ceil(concurrency) * latency_ms);
+    let members: usize = live.groups.iter().map(|g| g.members.len()).sum();
+    assert_eq!(live.users.len() as u64, users, "every user read");
+    assert_eq!(live.groups.len() as u64, groups, "every group read");
+    assert_eq!(members as u64, memberships, "every membership read");
+    println!("read {} users, {} groups, {members} memberships", live.users.len(), live.groups.len());
+    println!(
+        "requests: {} (lower bound {lower_bound}: {:.3}x), retries: {}",
+        stats.requests,
+        stats.requests as f64 / lower_bound as f64,
+        stats.retries
+    );
+    println!(
+        "wall: {:.2} s (bound {:.2} s at concurrency {concurrency} and {latency_ms} ms: {:.2}x)",
+        wall.as_secs_f64(),
+        bound_wall.as_secs_f64(),
+        wall.as_secs_f64() / bound_wall.as_secs_f64()
+    );
+    println!("client CPU: {:.2} s", cpu.as_secs_f64());
+    println!("client peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
+}
