@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench read_directory [-- USERS GROUPS MEMBERSHIPS CONCURRENCY LATENCY_MS]`
 
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -144,11 +144,9 @@ fn assert_scim_error(r: &Response, status: StatusCode, scim_type: Option<&str>) 
 }
 
 fn options(data: Option<PathBuf>) -> DevServerOptions {
-    DevServerOptions {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        token: TOKEN.to_owned(),
-        data,
-    }
+    let mut options = DevServerOptions::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), TOKEN);
+    options.data = data;
+    options
 }
 
 async fn start() -> DevServer {
@@ -176,7 +174,12 @@ async fn base_url_and_discovery() {
     assert_eq!(spc.body["patch"]["supported"], true);
     assert_eq!(
         spc.body["filter"],
-        json!({"supported": true, "maxResults": 200})
+        json!({"supported": true, "maxResults": 100})
+    );
+    assert_eq!(
+        spc.body["pagination"],
+        json!({"cursor": false, "index": true, "defaultPaginationMethod": "index",
+               "defaultPageSize": 100, "maxPageSize": 100})
     );
     assert_eq!(spc.body["bulk"]["supported"], false);
     assert_eq!(spc.body["sort"]["supported"], false);
@@ -685,12 +688,7 @@ async fn persistence_across_restarts() {
 async fn bind_failure_names_the_address() {
     let server = start().await;
     let taken = server.addr();
-    let err = DevServer::start(DevServerOptions {
-        listen: taken,
-        token: TOKEN.to_owned(),
-        data: None,
-    })
-    .await;
+    let err = DevServer::start(DevServerOptions::new(taken, TOKEN)).await;
     match err {
         Err(e @ DevServerError::Bind { .. }) => {
             assert!(e.to_string().contains(&taken.to_string()), "{e}");

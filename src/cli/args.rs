@@ -84,6 +84,24 @@ pub enum Command {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigDirArg,
+    /// How to report problems: human (annotated snippets on stderr), json (a stable array
+    /// on stdout) or github (workflow annotations on stdout).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+    /// Treat warnings as errors (exit 1 when there is any).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The report formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// Every problem with its file:line:col, a snippet and advice (stderr).
+    Human,
+    /// A JSON array of {severity, code, message, file, line, column, help} (stdout).
+    Json,
+    /// `::error file=…,line=…,col=…::message` annotations for GitHub Actions (stdout).
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -153,7 +171,40 @@ pub struct DevServerArgs {
     /// Bearer token that clients must present.
     #[arg(long, env = "SCIMFORM_DEV_TOKEN", hide_env_values = true)]
     pub token: String,
-    /// Keep the directory in this JSON file: loaded at start, written after each change.
+    /// Keep the directory in this JSON file: loaded at start, written after each change
+    /// (the whole file each time: for small directories).
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
+    /// Behave like this provider: page caps, paging, members in group reads, PATCH
+    /// limits, removal forms, DELETE semantics, filters.
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = crate::devserver::EmulationProfile::Generic)]
+    pub emulate: crate::devserver::EmulationProfile,
+    /// Seed for fault draws and generated ids: the same seed and requests meet the same
+    /// faults. Without it a seed is picked and printed on stderr.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Add N milliseconds of latency to every response.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Answer this fraction of /Users and /Groups requests with 500/502/503 (not applied).
+    #[arg(long, value_name = "P", default_value = "0")]
+    pub fail_rate: crate::devserver::Rate,
+    /// Answer this fraction with 429 and Retry-After (seconds or an HTTP date).
+    #[arg(long, value_name = "P", default_value = "0")]
+    pub throttle_rate: crate::devserver::Rate,
+    /// Drop this fraction of connections without an answer (request not applied).
+    #[arg(long, value_name = "P", default_value = "0")]
+    pub reset_rate: crate::devserver::Rate,
+    /// Apply this fraction of writes, then drop the connection without an answer.
+    #[arg(long, value_name = "P", default_value = "0")]
+    pub reset_after_commit_rate: crate::devserver::Rate,
+    /// Report a wrong totalResults (one too many) on about half of all list pages.
+    #[arg(long)]
+    pub lie_total: bool,
+    /// Insert a new user before everyone else between two page reads of a user list.
+    #[arg(long)]
+    pub page_drift: bool,
+    /// Start with generated users, groups and memberships, e.g. 100000,10000,1000000.
+    #[arg(long, value_name = "USERS,GROUPS,MEMBERSHIPS")]
+    pub seed_synthetic: Option<crate::devserver::SyntheticSize>,
 }

@@ -22,17 +22,46 @@ use crate::scim::{
 };
 use crate::{config, live, plan};
 
-/// The example the demo plans against, as shipped in the repository.
-pub const EXAMPLE_PATH: &str = "examples/acme/scimform.yaml";
-pub const EXAMPLE: &str = include_str!("../../examples/acme/scimform.yaml");
+/// The example the demo plans against, as shipped in the repository: its directory and
+/// every file in it, compiled in (a test checks the list against the files on disk).
+pub const EXAMPLE_PATH: &str = "examples/acme";
+pub const EXAMPLE_FILES: &[(&str, &str)] = &[
+    (
+        "scimform.yaml",
+        include_str!("../../examples/acme/scimform.yaml"),
+    ),
+    (
+        "groups/engineering.yaml",
+        include_str!("../../examples/acme/groups/engineering.yaml"),
+    ),
+    (
+        "groups/operations.yaml",
+        include_str!("../../examples/acme/groups/operations.yaml"),
+    ),
+    (
+        "groups/product.yaml",
+        include_str!("../../examples/acme/groups/product.yaml"),
+    ),
+    (
+        "users/engineering.yaml",
+        include_str!("../../examples/acme/users/engineering.yaml"),
+    ),
+    (
+        "users/operations.yaml",
+        include_str!("../../examples/acme/users/operations.yaml"),
+    ),
+    (
+        "users/product.yaml",
+        include_str!("../../examples/acme/users/product.yaml"),
+    ),
+];
 
 pub async fn run(output: Output) -> Result<u8, Failure> {
     let token = demo_token();
-    let server = DevServer::start(DevServerOptions {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        token: token.clone(),
-        data: None,
-    })
+    let server = DevServer::start(DevServerOptions::new(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        token.clone(),
+    ))
     .await
     .map_err(start_failure)?;
     let result = cycle(&server, token, output.stdout).await;
@@ -46,7 +75,7 @@ async fn cycle(server: &DevServer, token: String, style: Style) -> Result<u8, Fa
         Token::new(token),
         "the demo's generated token",
     ))?;
-    let declared = config::load_str(EXAMPLE_PATH, EXAMPLE)?;
+    let declared = config::load_files(EXAMPLE_PATH, EXAMPLE_FILES)?;
 
     heading(
         style,
@@ -262,4 +291,39 @@ async fn seed(client: &ScimClient) -> Result<(), Failure> {
         client.create(ResourceKind::Group, &body).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compiled-in example is exactly the files of examples/acme, and it loads.
+    #[test]
+    fn the_embedded_example_is_the_example_on_disk() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE_PATH);
+        let mut on_disk = Vec::new();
+        let mut pending = vec![dir.clone()];
+        while let Some(next) = pending.pop() {
+            for entry in std::fs::read_dir(&next).expect("reading examples/acme") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let rel = path.strip_prefix(&dir).expect("inside the example");
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    let text = std::fs::read_to_string(&path).expect("reading an example file");
+                    on_disk.push((rel, text));
+                }
+            }
+        }
+        on_disk.sort();
+        let mut embedded: Vec<(String, String)> = EXAMPLE_FILES
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.to_string()))
+            .collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk, "update EXAMPLE_FILES to match examples/acme");
+        let declared = config::load_files(EXAMPLE_PATH, EXAMPLE_FILES).expect("the example loads");
+        assert_eq!((declared.users.len(), declared.groups.len()), (12, 4));
+    }
 }

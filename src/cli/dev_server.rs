@@ -6,7 +6,7 @@ use std::io::Write;
 use super::args::DevServerArgs;
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
-use crate::devserver::{DevServer, DevServerOptions};
+use crate::devserver::{Behaviour, DevServer, DevServerOptions, Emulation, Faults};
 
 pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
     if args.token.trim().is_empty() {
@@ -18,13 +18,9 @@ pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
         }
         .into());
     }
-    let server = DevServer::start(DevServerOptions {
-        listen: args.listen,
-        token: args.token.clone(),
-        data: args.data.clone(),
-    })
-    .await
-    .map_err(start_failure)?;
+    let server = DevServer::start(options(args))
+        .await
+        .map_err(start_failure)?;
     {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{}", server.base_url());
@@ -39,6 +35,7 @@ pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
                 .map(|p| format!(", keeping data in {}", p.display()))
                 .unwrap_or_default()
         );
+        eprintln!("{}", describe(args, server.seed()));
     }
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
@@ -46,6 +43,64 @@ pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
         eprintln!("dev-server stopped");
     }
     Ok(exit::OK)
+}
+
+/// The server's options from the command line.
+fn options(args: &DevServerArgs) -> DevServerOptions {
+    let mut options = DevServerOptions::new(args.listen, args.token.clone());
+    options.data = args.data.clone();
+    options.synthetic = args.seed_synthetic;
+    options.behaviour = Behaviour {
+        emulation: Emulation::for_profile(args.emulate),
+        faults: Faults {
+            latency: std::time::Duration::from_millis(args.latency_ms),
+            fail_rate: args.fail_rate,
+            throttle_rate: args.throttle_rate,
+            reset_rate: args.reset_rate,
+            reset_after_commit_rate: args.reset_after_commit_rate,
+            lie_total: args.lie_total,
+            page_drift: args.page_drift,
+        },
+        seed: args.seed,
+    };
+    options
+}
+
+/// One line saying what the server emulates and injects, with the seed to repeat it.
+fn describe(args: &DevServerArgs, seed: u64) -> String {
+    let mut faults = Vec::new();
+    if args.latency_ms > 0 {
+        faults.push(format!("latency {} ms", args.latency_ms));
+    }
+    for (name, rate) in [
+        ("fail", args.fail_rate),
+        ("throttle", args.throttle_rate),
+        ("reset", args.reset_rate),
+        ("reset-after-commit", args.reset_after_commit_rate),
+    ] {
+        if rate.get() > 0.0 {
+            faults.push(format!("{name} {rate}"));
+        }
+    }
+    if args.lie_total {
+        faults.push("lie-total".to_string());
+    }
+    if args.page_drift {
+        faults.push("page-drift".to_string());
+    }
+    let faults = if faults.is_empty() {
+        "no faults".to_string()
+    } else {
+        faults.join(", ")
+    };
+    let synthetic = args
+        .seed_synthetic
+        .map(|s| format!("; seeded with {s} synthetic users,groups,memberships"))
+        .unwrap_or_default();
+    format!(
+        "emulating {}; {faults}; seed {seed}{synthetic}",
+        args.emulate
+    )
 }
 
 /// A dev-server that could not start, with what to do about it.
@@ -60,6 +115,9 @@ pub fn start_failure(error: crate::devserver::DevServerError) -> Failure {
         }
         DevServerError::DataInvalid { .. } => {
             "point --data at a file this dev-server wrote, or at a path that does not exist yet"
+        }
+        DevServerError::InvalidOptions(_) => {
+            "check the fault rates (they may add up to at most 1) and --seed-synthetic"
         }
         _ => "pass a non-empty --token",
     };

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::emulation::{Emulation, Paging};
 use super::schema::{Attr, ENTERPRISE_ATTRS, ENTERPRISE_SCHEMA, Kind, Mutability, Ty};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -13,18 +14,22 @@ const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Resour
 const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
-/// Largest page a list request returns, whatever `count` asks for.
-pub(crate) const MAX_PAGE: usize = 100;
-
-/// Largest number of results a filter may return, as advertised.
-const FILTER_MAX_RESULTS: usize = 200;
-
-pub(crate) fn service_provider_config(base_url: &str) -> Value {
+/// What the server says about itself: the emulated provider's page size and paging
+/// (`pagination`, RFC 9865) included.
+pub(crate) fn service_provider_config(base_url: &str, emulation: &Emulation) -> Value {
+    let cursor = emulation.paging == Paging::Cursor;
     json!({
         "schemas": [SPC_SCHEMA],
         "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": true, "maxResults": FILTER_MAX_RESULTS},
+        "filter": {"supported": true, "maxResults": emulation.max_page_size},
+        "pagination": {
+            "cursor": cursor,
+            "index": !cursor,
+            "defaultPaginationMethod": if cursor { "cursor" } else { "index" },
+            "defaultPageSize": emulation.default_page_size,
+            "maxPageSize": emulation.max_page_size,
+        },
         "changePassword": {"supported": false},
         "sort": {"supported": false},
         "etag": {"supported": false},
@@ -143,6 +148,9 @@ fn attribute(attr: &Attr) -> Value {
                 "subAttributes".into(),
                 Value::Array(subs.iter().map(attribute).collect()),
             );
+        }
+        if !attr.canonical.is_empty() {
+            map.insert("canonicalValues".into(), json!(attr.canonical));
         }
         if ty == "reference" {
             map.insert(

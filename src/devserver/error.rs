@@ -125,3 +125,13 @@ pub(crate) fn scim_json(status: StatusCode, body: &Value) -> Response {
     )
         .into_response()
 }
+
+/// A response with an already-encoded JSON body and `Content-Type: application/scim+json`.
+pub(crate) fn scim_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))],
+        body,
+    )
+        .into_response()
+}

@@ -23,7 +23,7 @@ impl IdGen {
         IdGen { state: seed }
     }
 
-    #[cfg(test)]
+    /// A generator that gives the same ids on every run.
     pub(crate) fn seeded(seed: u64) -> IdGen {
         IdGen { state: seed }
     }

@@ -1,22 +1,27 @@
 //! A local SCIM 2.0 service provider (RFC 7643/7644) for `scimform dev-server`,
 //! `scimform demo` and end-to-end tests: users (with the enterprise extension) and groups
-//! in memory, optionally persisted to a JSON data file, behind a bearer token.
+//! in memory, optionally persisted to a JSON data file, behind a bearer token; able to
+//! emulate the quirks of real providers and to inject faults, reproducibly.
 //!
-//! This file owns the public API — `DevServerOptions`, `DevServer`, `DevServerError` —
-//! and the server's lifecycle (bind, load, serve, graceful shutdown). It must not contain
-//! protocol logic: `routes` does HTTP, `store` the data, `schema` the resource types,
-//! `filter` and `patch` the expression languages, `persist` the data file, `discovery`
-//! the self-description, `behaviour` the (future) deviations from the RFC.
+//! This file owns the public API — `DevServerOptions`, `DevServer`, `DevServerError`, and
+//! the re-exported `Behaviour`, `Emulation`, `Faults` and `SyntheticSize` — and the
+//! server's lifecycle (bind, load or seed, serve, graceful shutdown). It must not contain
+//! protocol logic: `routes` and `listing` do HTTP, `params` the query parameters, `store`,
+//! `query`, `members` and `render` the data, `schema` the resource types, `filter` and
+//! `patch` the expression languages, `persist` the data file, `discovery` the
+//! self-description, `emulation` the providers' quirks, `faults`, `behaviour` and `net`
+//! the fault injection, `synthetic` the generated directories.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), scimform::devserver::DevServerError> {
-//! use scimform::devserver::{DevServer, DevServerOptions};
-//! let server = DevServer::start(DevServerOptions {
-//!     listen: "127.0.0.1:0".parse().expect("valid address"),
-//!     token: "dev-token".into(),
-//!     data: None,
-//! })
-//! .await?;
+//! use scimform::devserver::{DevServer, DevServerOptions, Emulation, EmulationProfile};
+//! let mut options = DevServerOptions::new(
+//!     "127.0.0.1:0".parse().expect("valid address"),
+//!     "dev-token",
+//! );
+//! options.behaviour.emulation = Emulation::for_profile(EmulationProfile::Slack);
+//! options.behaviour.seed = Some(7);
+//! let server = DevServer::start(options).await?;
 //! println!("SCIM base URL: {}", server.base_url());
 //! server.shutdown().await;
 //! # Ok(()) }
@@ -24,14 +29,23 @@
 
 mod behaviour;
 mod discovery;
+mod emulation;
 mod error;
+mod faults;
 mod filter;
 mod ids;
+mod listing;
+mod members;
+mod net;
+mod params;
 mod patch;
 mod persist;
+mod query;
+mod render;
 mod routes;
 mod schema;
 mod store;
+mod synthetic;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,7 +54,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use self::behaviour::Behaviour;
+pub use self::behaviour::Behaviour;
+pub use self::emulation::{
+    AWS_REQUIRED_USER_ATTRIBUTES, Emulation, EmulationProfile, FilterSupport, Paging, RemovalForm,
+    UserDelete,
+};
+pub use self::faults::{Faults, Rate};
+pub use self::synthetic::SyntheticSize;
+
+use self::net::{FaultListener, KillSwitch};
 use self::routes::{App, BASE_PATH};
 use self::store::Store;
 
@@ -52,8 +74,26 @@ pub struct DevServerOptions {
     /// The bearer token every request must present. Must not be empty.
     pub token: String,
     /// A JSON data file: loaded at start when it exists, rewritten (atomically) after
-    /// every successful change. `None` keeps everything in memory only.
+    /// every successful change. `None` keeps everything in memory only. Every change
+    /// rewrites the whole file, so it is meant for small directories.
     pub data: Option<PathBuf>,
+    /// Provider emulation, fault injection and the seed (default: plain RFC, no faults).
+    pub behaviour: Behaviour,
+    /// Fill the directory at start with generated users, groups and memberships.
+    pub synthetic: Option<SyntheticSize>,
+}
+
+impl DevServerOptions {
+    /// Options with the defaults: no data file, plain RFC behaviour, an empty directory.
+    pub fn new(listen: SocketAddr, token: impl Into<String>) -> DevServerOptions {
+        DevServerOptions {
+            listen,
+            token: token.into(),
+            data: None,
+            behaviour: Behaviour::default(),
+            synthetic: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for DevServerOptions {
@@ -62,6 +102,8 @@ impl std::fmt::Debug for DevServerOptions {
             .field("listen", &self.listen)
             .field("token", &"<redacted>")
             .field("data", &self.data)
+            .field("behaviour", &self.behaviour)
+            .field("synthetic", &self.synthetic)
             .finish()
     }
 }
@@ -88,6 +130,8 @@ pub enum DevServerError {
     },
     #[error("the dev-server's bearer token must not be empty")]
     EmptyToken,
+    #[error("invalid dev-server options: {0}")]
+    InvalidOptions(String),
 }
 
 impl miette::Diagnostic for DevServerError {
@@ -98,6 +142,7 @@ impl miette::Diagnostic for DevServerError {
             DevServerError::DataInvalid { .. } => "dev_server::data_invalid",
             DevServerError::DataUnwritable { .. } => "dev_server::data_unwritable",
             DevServerError::EmptyToken => "dev_server::no_token",
+            DevServerError::InvalidOptions(_) => "dev_server::invalid_options",
         }))
     }
 
@@ -116,6 +161,9 @@ impl miette::Diagnostic for DevServerError {
             DevServerError::EmptyToken => {
                 "pass --token T; clients send the same value as their bearer token".to_string()
             }
+            DevServerError::InvalidOptions(_) => {
+                "see `scimform dev-server --help` for the fault and seeding flags".to_string()
+            }
         }))
     }
 }
@@ -124,17 +172,35 @@ impl miette::Diagnostic for DevServerError {
 pub struct DevServer {
     addr: SocketAddr,
     base_url: String,
+    seed: u64,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
+/// A seed from the clock, for runs that did not ask for one.
+fn entropy_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    // Truncation is fine: this only seeds generators.
+    (nanos as u64) ^ (u64::from(std::process::id()) << 40)
+}
+
 impl DevServer {
-    /// Loads the data file (if any), binds, starts serving in a background task and
-    /// returns once the socket is listening.
+    /// Loads the data file (if any), seeds a synthetic directory (if asked), binds,
+    /// starts serving in a background task and returns once the socket is listening.
     pub async fn start(opts: DevServerOptions) -> Result<DevServer, DevServerError> {
         if opts.token.trim().is_empty() {
             return Err(DevServerError::EmptyToken);
         }
+        opts.behaviour
+            .faults
+            .check()
+            .map_err(DevServerError::InvalidOptions)?;
+        let seed = opts.behaviour.seed.unwrap_or_else(entropy_seed);
+        // Ids are reproducible only when the caller chose the seed.
+        let id_seed = opts.behaviour.seed;
         let snapshot = match &opts.data {
             Some(path) => persist::load(path).map_err(|e| match e {
                 persist::LoadError::Read(cause) => DevServerError::DataUnreadable {
@@ -162,37 +228,42 @@ impl DevServer {
                 cause,
             })?;
         let base_url = format!("http://{addr}{BASE_PATH}");
-        let store = match (snapshot, &opts.data) {
-            (Some(snapshot), Some(path)) => Store::from_snapshot(base_url.clone(), snapshot)
-                .map_err(|reason| DevServerError::DataInvalid {
-                    path: path.clone(),
-                    reason,
-                })?,
-            (None, Some(path)) => {
-                // Create the file now, so an unwritable location fails at start rather
-                // than on the first change.
-                let store = Store::new(base_url.clone());
-                persist::save(path, &store.snapshot()).map_err(|cause| {
-                    DevServerError::DataUnwritable {
+        let loaded = snapshot.is_some();
+        let mut store = match (snapshot, &opts.data) {
+            (Some(snapshot), Some(path)) => {
+                Store::from_snapshot(base_url.clone(), snapshot, id_seed).map_err(|reason| {
+                    DevServerError::DataInvalid {
                         path: path.clone(),
-                        cause,
+                        reason,
                     }
-                })?;
-                store
+                })?
             }
-            _ => Store::new(base_url.clone()),
+            _ => Store::new(base_url.clone(), id_seed),
         };
-        let app = App::new(
-            store,
-            opts.token,
-            opts.data,
-            Behaviour::default(),
-            base_url.clone(),
-        );
-        let router = routes::router(app);
+        if let Some(size) = opts.synthetic {
+            store
+                .seed_synthetic(size)
+                .map_err(|e| DevServerError::InvalidOptions(format!("--seed-synthetic: {e}")))?;
+        }
+        if let Some(path) = &opts.data
+            && (!loaded || opts.synthetic.is_some())
+        {
+            // Write the file now, so an unwritable location fails at start rather than
+            // on the first change.
+            persist::save(path, &store.snapshot()).map_err(|cause| {
+                DevServerError::DataUnwritable {
+                    path: path.clone(),
+                    cause,
+                }
+            })?;
+        }
+        let mut behaviour = opts.behaviour;
+        behaviour.seed = Some(seed);
+        let app = App::new(store, opts.token, opts.data, behaviour, base_url.clone());
+        let service = routes::router(app).into_make_service_with_connect_info::<KillSwitch>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(FaultListener(listener), service)
                 .with_graceful_shutdown(async move {
                     // A send or a dropped sender both mean "stop".
                     let _ = stopped.await;
@@ -202,9 +273,15 @@ impl DevServer {
         Ok(DevServer {
             addr,
             base_url,
+            seed,
             stop: Some(stop),
             task,
         })
+    }
+
+    /// The seed fault draws use (the one asked for, or the one picked at start).
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The address the server listens on (with the real port when 0 was asked for).

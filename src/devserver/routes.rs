@@ -1,38 +1,43 @@
 //! HTTP for the dev-server: the router under `/scim/v2`, bearer-token authentication, and
 //! handlers that turn requests into store calls and results into SCIM responses.
 //!
-//! Owns request parsing (JSON bodies of either media type, list query parameters,
-//! attribute projection), status codes and headers, and the rule that a mutation counts
-//! only once it is persisted. It must not hold resource logic (that is `store`, `schema`,
-//! `patch`, `filter`) and must never echo the presented token.
+//! Owns request bodies (JSON of either media type), status codes and headers, the
+//! emulated provider's say over single-resource requests (members in reads, member-PATCH
+//! rules, DELETE semantics, required attributes), and the rule that a mutation counts
+//! only once it is persisted. Lists and searches are `listing`'s. It must not hold
+//! resource logic (that is `store`, `schema`, `patch`, `filter`) and must never echo the
+//! presented token.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
-use serde_json::{Map, Value, json};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Router};
+use serde_json::{Map, Value};
 use tokio::sync::RwLock;
 
 use super::behaviour::{self, Behaviour};
-use super::discovery::{self, MAX_PAGE};
+use super::discovery;
+use super::emulation::{Emulation, UserDelete};
 use super::error::{ScimError, scim_json};
-use super::filter::{self, Filter};
+use super::faults::{Dice, Draw};
+use super::listing;
+use super::params::{Params, QueryResult};
 use super::patch;
 use super::persist;
+use super::query::Position;
 use super::schema::Kind;
-use super::store::Store;
+use super::store::{Change, Store};
 
 /// Where the SCIM endpoints live, below the server root.
 pub(crate) const BASE_PATH: &str = "/scim/v2";
-
-const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 /// Shared state of a running server.
 #[derive(Clone)]
@@ -43,10 +48,14 @@ struct Shared {
     token: String,
     data: Option<PathBuf>,
     behaviour: Behaviour,
+    dice: Dice,
     base_url: String,
+    /// Page drift: a first page of users was read since the last drift user went in.
+    drift_armed: AtomicBool,
 }
 
 impl App {
+    /// `behaviour.seed` must be resolved (the dice need it).
     pub(crate) fn new(
         store: Store,
         token: String,
@@ -54,12 +63,15 @@ impl App {
         behaviour: Behaviour,
         base_url: String,
     ) -> App {
+        let dice = Dice::new(behaviour.seed.unwrap_or_default());
         App(Arc::new(Shared {
             store: RwLock::new(store),
             token,
             data,
             behaviour,
+            dice,
             base_url,
+            drift_armed: AtomicBool::new(false),
         }))
     }
 
@@ -67,9 +79,39 @@ impl App {
         &self.0.behaviour
     }
 
+    fn emulation(&self) -> &Emulation {
+        &self.0.behaviour.emulation
+    }
+
+    pub(crate) fn dice(&self) -> &Dice {
+        &self.0.dice
+    }
+
+    pub(crate) fn store(&self) -> &RwLock<Store> {
+        &self.0.store
+    }
+
+    /// `--page-drift`: a first page arms it; the next later page of the same kind of
+    /// read inserts a user before everyone else (and disarms it).
+    pub(crate) async fn page_drift(&self, position: Position) {
+        if !self.0.behaviour.faults.page_drift {
+            return;
+        }
+        let first = matches!(position, Position::Index(1) | Position::Cursor(None));
+        if first {
+            self.0.drift_armed.store(true, Ordering::SeqCst);
+        } else if self.0.drift_armed.swap(false, Ordering::SeqCst) {
+            // The drift user stands for another client's write: if it cannot be saved,
+            // the read simply sees no drift.
+            let _ = self.mutate(|store| Ok(store.insert_drift_user())).await;
+        }
+    }
+
     /// Runs `f` under the write lock; with a data file, the change stands only once the
     /// snapshot is written (otherwise the store is rolled back and the request fails).
-    async fn mutate<T>(
+    /// The rollback copy and the rewrite cost O(directory) per change: the data file is
+    /// meant for small directories.
+    pub(crate) async fn mutate<T>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, ScimError>,
     ) -> Result<T, ScimError> {
@@ -96,9 +138,13 @@ impl App {
     }
 }
 
-type QueryResult = Result<Query<Vec<(String, String)>>, QueryRejection>;
 type BodyResult = Result<Bytes, BytesRejection>;
 type IdResult = Result<Path<String>, PathRejection>;
+type DrawExt = Option<Extension<Draw>>;
+
+fn draw_of(draw: DrawExt) -> Draw {
+    draw.map_or(Draw::NORMAL, |Extension(d)| d)
+}
 
 /// The complete router: SCIM endpoints, SCIM-shaped 404/405, authentication on every
 /// request, and the behaviour layer outside it.
@@ -110,9 +156,12 @@ pub(crate) fn router(app: App) -> Router {
         .route(&at("/ResourceTypes/{name}"), get(resource_type))
         .route(&at("/Schemas"), get(schemas))
         .route(&at("/Schemas/{id}"), get(schema))
+        .route(&at("/.search"), post(search_all))
         .route(&at("/Users"), collection(Kind::User))
+        .route(&at("/Users/.search"), search(Kind::User))
         .route(&at("/Users/{id}"), item(Kind::User))
         .route(&at("/Groups"), collection(Kind::Group))
+        .route(&at("/Groups/.search"), search(Kind::Group))
         .route(&at("/Groups/{id}"), item(Kind::Group))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -125,14 +174,36 @@ pub(crate) fn router(app: App) -> Router {
 }
 
 fn collection(kind: Kind) -> MethodRouter<App> {
-    get(move |State(app): State<App>, query: QueryResult| async move {
-        list(&app, kind, query).await
-    })
+    get(
+        move |State(app): State<App>, query: QueryResult, draw: DrawExt| async move {
+            let params = Params::from_query(query)?;
+            listing::list(&app, kind, params, draw_of(draw), false).await
+        },
+    )
     .post(
         move |State(app): State<App>, headers: HeaderMap, body: BodyResult| async move {
             create(&app, kind, &headers, body).await
         },
     )
+}
+
+fn search(kind: Kind) -> MethodRouter<App> {
+    post(
+        move |State(app): State<App>, headers: HeaderMap, draw: DrawExt, body: BodyResult| async move {
+            let params = Params::from_search(&json_body(&headers, body)?)?;
+            listing::list(&app, kind, params, draw_of(draw), true).await
+        },
+    )
+}
+
+async fn search_all(
+    State(app): State<App>,
+    headers: HeaderMap,
+    draw: DrawExt,
+    body: BodyResult,
+) -> Result<Response, ScimError> {
+    let params = Params::from_search(&json_body(&headers, body)?)?;
+    listing::search_all(&app, params, draw_of(draw)).await
 }
 
 fn item(kind: Kind) -> MethodRouter<App> {
@@ -201,7 +272,7 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ScimError {
 async fn service_provider_config(State(app): State<App>) -> Response {
     scim_json(
         StatusCode::OK,
-        &discovery::service_provider_config(&app.0.base_url),
+        &discovery::service_provider_config(&app.0.base_url, app.emulation()),
     )
 }
 
@@ -232,32 +303,12 @@ async fn schema(State(app): State<App>, id: IdResult) -> Result<Response, ScimEr
     Ok(scim_json(StatusCode::OK, &doc))
 }
 
-async fn list(app: &App, kind: Kind, query: QueryResult) -> Result<Response, ScimError> {
-    let params = Params::parse(query)?;
-    let page = {
-        let store = app.0.store.read().await;
-        store.list(
-            kind,
-            params.filter.as_ref(),
-            params.start_index,
-            params.count,
-        )
-    };
-    let resources: Vec<Value> = page
-        .resources
-        .into_iter()
-        .map(|r| Value::Object(params.project(r)))
-        .collect();
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": page.total,
-            "startIndex": params.start_index,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    ))
+/// Groups read one by one carry `members` only where the provider returns them.
+fn shape(emulation: &Emulation, kind: Kind, mut resource: Map<String, Value>) -> Value {
+    if kind == Kind::Group && !emulation.group_members_in_get {
+        resource.shift_remove("members");
+    }
+    Value::Object(resource)
 }
 
 async fn get_one(
@@ -267,12 +318,17 @@ async fn get_one(
     query: QueryResult,
 ) -> Result<Response, ScimError> {
     let id = path_id(id)?;
-    let params = Params::parse(query)?;
-    let resource = app.0.store.read().await.get(kind, &id)?;
-    Ok(scim_json(
-        StatusCode::OK,
-        &Value::Object(params.project(resource)),
-    ))
+    let params = Params::from_query(query)?;
+    let emulation = app.emulation();
+    let members =
+        emulation.group_members_in_get && !(emulation.projection && params.leaves_out("members"));
+    let resource = app.store().read().await.get(kind, &id, members)?;
+    let resource = if emulation.projection {
+        params.project(resource)
+    } else {
+        resource
+    };
+    Ok(scim_json(StatusCode::OK, &Value::Object(resource)))
 }
 
 async fn create(
@@ -282,13 +338,15 @@ async fn create(
     body: BodyResult,
 ) -> Result<Response, ScimError> {
     let body = json_body(headers, body)?;
+    let emulation = app.emulation();
+    emulation.check_user_body(kind, &body)?;
     let resource = app.mutate(|store| store.create(kind, &body)).await?;
     let location = resource
         .get("meta")
         .and_then(|m| m.get("location"))
         .and_then(Value::as_str)
         .and_then(|l| HeaderValue::from_str(l).ok());
-    let mut response = scim_json(StatusCode::CREATED, &Value::Object(resource));
+    let mut response = scim_json(StatusCode::CREATED, &shape(emulation, kind, resource));
     if let Some(location) = location {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -304,8 +362,13 @@ async fn replace(
 ) -> Result<Response, ScimError> {
     let id = path_id(id)?;
     let body = json_body(headers, body)?;
-    let resource = app.mutate(|store| store.replace(kind, &id, &body)).await?;
-    Ok(scim_json(StatusCode::OK, &Value::Object(resource)))
+    let emulation = app.emulation();
+    emulation.check_user_body(kind, &body)?;
+    let guard = |change: &Change| emulation.check_change(kind, change);
+    let resource = app
+        .mutate(|store| store.replace(kind, &id, &body, &guard))
+        .await?;
+    Ok(scim_json(StatusCode::OK, &shape(emulation, kind, resource)))
 }
 
 async fn patch(
@@ -317,14 +380,30 @@ async fn patch(
 ) -> Result<Response, ScimError> {
     let id = path_id(id)?;
     let body = json_body(headers, body)?;
-    let ops = patch::parse_request(&body)?;
-    let resource = app.mutate(|store| store.patch(kind, &id, &ops)).await?;
-    Ok(scim_json(StatusCode::OK, &Value::Object(resource)))
+    let emulation = app.emulation();
+    let ops = emulation.shape_patch(kind, patch::parse_request(&body)?)?;
+    let guard = |change: &Change| emulation.check_change(kind, change);
+    let resource = app
+        .mutate(|store| store.patch(kind, &id, &ops, &guard))
+        .await?;
+    if emulation.patch_no_content {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok(scim_json(StatusCode::OK, &shape(emulation, kind, resource)))
 }
 
+/// DELETE: gone, or for users of a provider that only deactivates, `active: false`.
 async fn delete(app: &App, kind: Kind, id: IdResult) -> Result<Response, ScimError> {
     let id = path_id(id)?;
-    app.mutate(|store| store.delete(kind, &id)).await?;
+    let deactivate = kind == Kind::User && app.emulation().user_delete == UserDelete::Deactivate;
+    app.mutate(|store| {
+        if deactivate {
+            store.deactivate(&id)
+        } else {
+            store.delete(kind, &id)
+        }
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -371,89 +450,6 @@ fn json_body(headers: &HeaderMap, body: BodyResult) -> Result<Map<String, Value>
             "the request body is not valid JSON: {e}"
         ))),
     }
-}
-
-/// Query parameters of list and read requests (names case-insensitive).
-struct Params {
-    filter: Option<Filter>,
-    start_index: usize,
-    count: usize,
-    /// Top-level attribute names (lower case) to return; `None` = all.
-    attributes: Option<Vec<String>>,
-    /// Top-level attribute names (lower case) to leave out.
-    excluded: Vec<String>,
-}
-
-impl Params {
-    fn parse(query: QueryResult) -> Result<Params, ScimError> {
-        let Query(pairs) =
-            query.map_err(|e| ScimError::invalid_value(format!("invalid query string: {e}")))?;
-        let mut params = Params {
-            filter: None,
-            start_index: 1,
-            count: MAX_PAGE,
-            attributes: None,
-            excluded: Vec::new(),
-        };
-        for (name, value) in pairs {
-            match name.to_ascii_lowercase().as_str() {
-                "filter" => {
-                    let parsed = filter::parse(&value).map_err(|e| {
-                        ScimError::invalid_filter(format!("cannot use filter {value:?}: {e}"))
-                    })?;
-                    params.filter = Some(parsed);
-                }
-                "startindex" => {
-                    let n = parse_int("startIndex", &value)?;
-                    params.start_index = usize::try_from(n.max(1)).unwrap_or(usize::MAX);
-                }
-                "count" => {
-                    let n = parse_int("count", &value)?;
-                    params.count = usize::try_from(n.max(0)).unwrap_or(0).min(MAX_PAGE);
-                }
-                "attributes" => params.attributes = Some(attribute_names(&value)?),
-                "excludedattributes" => params.excluded = attribute_names(&value)?,
-                _ => {}
-            }
-        }
-        Ok(params)
-    }
-
-    /// Keeps `id` and `schemas` always; applies `attributes` then `excludedAttributes`
-    /// at the top level (`name.givenName` selects all of `name`).
-    fn project(&self, mut resource: Map<String, Value>) -> Map<String, Value> {
-        let always = |key: &str| key == "id" || key == "schemas";
-        if let Some(keep) = &self.attributes {
-            resource.retain(|k, _| always(k) || keep.contains(&k.to_lowercase()));
-        }
-        if !self.excluded.is_empty() {
-            resource.retain(|k, _| always(k) || !self.excluded.contains(&k.to_lowercase()));
-        }
-        resource
-    }
-}
-
-fn parse_int(name: &str, value: &str) -> Result<i64, ScimError> {
-    value
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer, not {value:?}")))
-}
-
-fn attribute_names(list: &str) -> Result<Vec<String>, ScimError> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|name| {
-            let path = filter::parse_attr_path(name)
-                .map_err(|e| ScimError::invalid_value(format!("attribute list: {e}")))?;
-            Ok(path
-                .segments
-                .first()
-                .map(|s| s.to_lowercase())
-                .unwrap_or_default())
-        })
-        .collect()
 }
 
 #[cfg(test)]

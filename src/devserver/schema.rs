@@ -97,6 +97,8 @@ pub(crate) struct Attr {
     pub case_exact: bool,
     pub unique: bool,
     pub mutability: Mutability,
+    /// RFC 7643 `canonicalValues` (advertised, not enforced).
+    pub canonical: &'static [&'static str],
 }
 
 impl Attr {
@@ -108,6 +110,7 @@ impl Attr {
             case_exact: false,
             unique: false,
             mutability: Mutability::ReadWrite,
+            canonical: &[],
         }
     }
     const fn string(name: &'static str) -> Attr {
@@ -127,6 +130,10 @@ impl Attr {
     }
     const fn mutability(mut self, m: Mutability) -> Attr {
         self.mutability = m;
+        self
+    }
+    const fn canonical(mut self, values: &'static [&'static str]) -> Attr {
+        self.canonical = values;
         self
     }
 }
@@ -171,8 +178,11 @@ const MEMBER_SUBS: &[Attr] = &[
         .mutability(Mutability::Immutable)
         .case_exact(),
     Attr::string("display").mutability(Mutability::ReadOnly),
-    Attr::new("$ref", Ty::Reference).mutability(Mutability::ReadOnly),
-    Attr::string("type").mutability(Mutability::Immutable),
+    // Immutable as in RFC 7643 §8.7.1: clients may send it; the server recomputes it.
+    Attr::new("$ref", Ty::Reference).mutability(Mutability::Immutable),
+    Attr::string("type")
+        .mutability(Mutability::Immutable)
+        .canonical(&["User", "Group"]),
 ];
 
 const USER_ATTRS: &[Attr] = &[
@@ -225,9 +235,10 @@ pub(crate) const ENTERPRISE_ATTRS: &[Attr] = &[
 
 /// Checks an incoming resource body (POST, PUT, or the result of a PATCH) and returns the
 /// attributes to store: canonical names, `null`s and empty values dropped, read-only
-/// (`id`, `meta`, `groups`, member `display`/`$ref`) and write-only (`password`) ones
-/// dropped, `"true"`/`"false"` strings accepted for booleans, a user's absent `active`
-/// set to true. Unknown attributes and
+/// (`id`, `meta`, `groups`, member `display`) and write-only (`password`) ones
+/// dropped, `"true"`/`"false"` strings accepted for booleans. (A new user's absent
+/// `active` is set by the store on create only: after a PATCH `remove` or a PUT
+/// without it, `active` is unassigned, RFC 7644 §3.5.2.2.) Unknown attributes and
 /// unknown schema extensions are refused; required attributes must be non-empty.
 pub(crate) fn normalize(
     kind: Kind,
@@ -252,7 +263,10 @@ pub(crate) fn normalize(
                         "\"{ENTERPRISE_SCHEMA}\" must be an object"
                     )));
                 };
-                let ext = normalize_attrs(ENTERPRISE_ATTRS, ext, ENTERPRISE_SCHEMA)?;
+                // Some clients repeat `schemas` inside the extension object: ignore it.
+                let mut ext = ext.clone();
+                ext.retain(|k, _| !k.eq_ignore_ascii_case("schemas"));
+                let ext = normalize_attrs(ENTERPRISE_ATTRS, &ext, ENTERPRISE_SCHEMA)?;
                 if !ext.is_empty() {
                     out.insert(ENTERPRISE_SCHEMA.to_owned(), Value::Object(ext));
                 }
@@ -264,9 +278,6 @@ pub(crate) fn normalize(
             )));
         }
         insert_attr(kind.attributes(), key, value, kind.name(), &mut out)?;
-    }
-    if kind == Kind::User && !out.contains_key("active") {
-        out.insert("active".to_owned(), Value::Bool(true));
     }
     for attr in kind.attributes().iter().filter(|a| a.required) {
         let present = out
@@ -459,9 +470,9 @@ mod tests {
     }
 
     #[test]
-    fn users_are_active_unless_said_otherwise() {
+    fn active_is_not_defaulted_here() {
         let out = normalize(Kind::User, &obj(json!({"userName": "a"}))).expect("valid");
-        assert_eq!(Value::Object(out), json!({"userName": "a", "active": true}));
+        assert_eq!(Value::Object(out), json!({"userName": "a"}));
         let out = normalize(Kind::Group, &obj(json!({"displayName": "g"}))).expect("valid");
         assert_eq!(Value::Object(out), json!({"displayName": "g"}));
     }
@@ -492,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn group_members_keep_value_and_type_only() {
+    fn group_members_drop_display() {
         let out = normalize(
             Kind::Group,
             &obj(json!({"displayName": "g", "members": [{"value": "u1", "display": "x", "$ref": "y", "type": "User"}]})),
@@ -500,7 +511,7 @@ mod tests {
         .expect("valid");
         assert_eq!(
             Value::Object(out),
-            json!({"displayName": "g", "members": [{"value": "u1", "type": "User"}]})
+            json!({"displayName": "g", "members": [{"value": "u1", "$ref": "y", "type": "User"}]})
         );
     }
 }

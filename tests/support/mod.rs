@@ -7,6 +7,7 @@
 pub mod cycle;
 pub mod dev_server;
 pub mod scim2_server;
+pub mod scimmy;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,7 @@ pub fn http_client() -> reqwest::Client {
     // Err only means a provider is already installed, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+        .user_agent("scimform-tests")
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("building the reqwest client for the interop tests")
