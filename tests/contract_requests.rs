@@ -95,6 +95,7 @@ async fn generic_paging_headers_and_concurrent_pages() {
             .and(path("/Users"))
             .and(query_param("startIndex", start))
             .and(query_param("count", "100"))
+            .and(query_param("excludedAttributes", "groups"))
             .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
             .respond_with(list(250, users(range)))
             .expect(1)

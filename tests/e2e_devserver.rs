@@ -86,7 +86,7 @@ fn an_unreachable_server_is_a_clear_error() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr
-            .contains("GET /Users?startIndex=1&count=100 failed"),
+            .contains("GET /Users?startIndex=1&count=100&excludedAttributes=groups failed"),
         "{run:?}"
     );
     assert!(run.stderr.contains("reachable"), "{run:?}");

@@ -31,7 +31,12 @@ pub async fn read_with_progress(
     progress: &Progress,
 ) -> Result<Live, LiveReadError> {
     let profile = client.profile();
-    let users = read_all(client, ResourceKind::User, "", progress).await?;
+    let user_query = if profile.exclude_user_groups {
+        "excludedAttributes=groups"
+    } else {
+        ""
+    };
+    let users = read_all(client, ResourceKind::User, user_query, progress).await?;
     let group_query = match profile.member_read {
         MemberRead::InList => "",
         _ if profile.excluded_attributes_members => "excludedAttributes=members",

@@ -22,6 +22,7 @@ pub struct LiveGroup {
     pub display_name: String,
     /// Member ids (`members[].value`), as the server lists them.
     pub members: Vec<String>,
+    /// The resource as read, without `members` (they are in `members`).
     pub resource: Value,
 }
 
@@ -54,7 +55,7 @@ impl Live {
             .collect::<Result<Vec<_>, String>>()?;
         let groups = groups
             .into_iter()
-            .map(|resource| {
+            .map(|mut resource| {
                 let id = string_attribute(&resource, "id")
                     .ok_or("a group has no id")?
                     .to_string();
@@ -62,6 +63,10 @@ impl Live {
                     .ok_or_else(|| format!("group {id} has no displayName"))?
                     .to_string();
                 let members = member_ids(&resource);
+                // The ids are kept once, in `members`; the resource keeps the rest.
+                if let Some(object) = resource.as_object_mut() {
+                    object.retain(|key, _| !key.eq_ignore_ascii_case("members"));
+                }
                 Ok(LiveGroup {
                     id,
                     display_name,
@@ -97,9 +102,8 @@ pub(super) fn slim(resource: &mut Value) {
     let Some(object) = resource.as_object_mut() else {
         return;
     };
-    object.retain(|key, _| {
-        !key.eq_ignore_ascii_case("meta") && !key.eq_ignore_ascii_case("groups")
-    });
+    object
+        .retain(|key, _| !key.eq_ignore_ascii_case("meta") && !key.eq_ignore_ascii_case("groups"));
     let members_key = object
         .keys()
         .find(|k| k.eq_ignore_ascii_case("members"))

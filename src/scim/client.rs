@@ -261,8 +261,8 @@ impl ScimClient {
     }
 
     async fn get_list(&self, path: &str) -> Result<ListPage, ScimError> {
-        let body = self.send(reqwest::Method::GET, path, None).await?;
-        ListPage::from_json(body.unwrap_or(Value::Null))
+        let bytes = self.send_raw(reqwest::Method::GET, path, None).await?;
+        ListPage::from_slice(&bytes)
             .map_err(|message| self.invalid(&format!("GET {path}"), &message))
     }
 
@@ -416,17 +416,29 @@ impl ScimClient {
             .map(|body| body.unwrap_or(Value::Null))
     }
 
-    /// An idempotent request, retried per the policy.
+    /// An idempotent request, retried per the policy; its JSON body.
     async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ScimError> {
+        let request = format!("{method} {path}");
+        let bytes = self.send_raw(method, path, body).await?;
+        self.parse_json(&request, &bytes)
+    }
+
+    /// An idempotent request, retried per the policy; its raw body.
+    async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, ScimError> {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let error = match self.send_once(method.clone(), path, body).await {
+            let error = match self.send_once_raw(method.clone(), path, body).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
@@ -458,14 +470,36 @@ impl ScimClient {
             .delay(attempt, started.elapsed(), retry_after, &mut jitter)
     }
 
-    /// One request: the parsed JSON body of a 2xx answer (`None` when it is empty), or
-    /// the error the server or the network gave.
+    /// One request, not retried: the parsed JSON body of a 2xx answer (`None` when it
+    /// is empty), or the error the server or the network gave.
     async fn send_once(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ScimError> {
+        let request = format!("{method} {path}");
+        let bytes = self.send_once_raw(method, path, body).await?;
+        self.parse_json(&request, &bytes)
+    }
+
+    fn parse_json(&self, request: &str, bytes: &[u8]) -> Result<Option<Value>, ScimError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(bytes)
+            .map(Some)
+            .map_err(|e| self.invalid(request, &format!("the body is not JSON: {e}")))
+    }
+
+    /// One request: the body of a 2xx answer, or the error the server or the network
+    /// gave.
+    async fn send_once_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, ScimError> {
         let request = format!("{method} {path}");
         let url = format!("{}{path}", self.base_url);
         let _permit = self
@@ -534,12 +568,7 @@ impl ScimClient {
             error.retry_after = retry_after;
             return Err(error);
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| self.invalid(&request, &format!("the body is not JSON: {e}")))
+        Ok(bytes)
     }
 
     fn transport(&self, request: &str, error: reqwest::Error) -> ScimError {

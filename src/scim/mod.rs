@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+mod list_page;
 mod patch;
 pub mod profile;
 mod resource;

@@ -79,6 +79,9 @@ pub struct Profile {
     pub member_read: MemberRead,
     /// Whether `excludedAttributes=members` is honoured on group lists.
     pub excluded_attributes_members: bool,
+    /// Ask user lists for `excludedAttributes=groups`: a user's read-only `groups` is
+    /// never compared, and on large directories it is most of each page.
+    pub exclude_user_groups: bool,
     /// Most members one PATCH may add.
     pub max_member_adds_per_patch: u32,
     /// Most members one PATCH may remove.
@@ -120,6 +123,7 @@ impl Profile {
             max_page_size: 100,
             member_read: MemberRead::InList,
             excluded_attributes_members: true,
+            exclude_user_groups: true,
             max_member_adds_per_patch: 100,
             max_member_removes_per_patch: 100,
             separate_removes: false,
@@ -154,6 +158,7 @@ impl Profile {
                 max_page_size: 100,
                 member_read: MemberRead::FilterByMember,
                 excluded_attributes_members: false,
+                exclude_user_groups: false,
                 max_member_adds_per_patch: 100,
                 max_member_removes_per_patch: 100,
                 member_removal: RemovalForm::ValueList,
