@@ -42,7 +42,12 @@ fn cpu_time() -> Duration {
     // Fields after the command name (which is in parentheses and may hold spaces).
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
     let clock_ticks_per_second = 100;
     Duration::from_millis((ticks(11) + ticks(12)) * 1000 / clock_ticks_per_second)
@@ -59,7 +64,10 @@ fn main() {
     let seeding = Instant::now();
     let mut server = Command::new(env!("CARGO_BIN_EXE_scimform"))
         .args(["dev-server", "--listen", "127.0.0.1:0", "--token", &token])
-        .args(["--seed-synthetic", &format!("{users},{groups},{memberships}")])
+        .args([
+            "--seed-synthetic",
+            &format!("{users},{groups},{memberships}"),
+        ])
         .args(["--latency-ms", &latency_ms.to_string(), "--seed", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -89,7 +97,9 @@ fn main() {
 
     let cpu_before = cpu_time();
     let started = Instant::now();
-    let live = runtime.block_on(live::read(&client)).expect("a complete read");
+    let live = runtime
+        .block_on(live::read(&client))
+        .expect("a complete read");
     let wall = started.elapsed();
     let cpu = cpu_time() - cpu_before;
     let _ = server.kill();
@@ -98,13 +108,16 @@ fn main() {
     let stats = client.stats();
     let page = 100;
     let lower_bound = users.div_ceil(page) + groups.div_ceil(page);
-    let bound_wall =
-        Duration::from_millis(stats.requests.div_ceil(concurrency) * latency_ms);
+    let bound_wall = Duration::from_millis(stats.requests.div_ceil(concurrency) * latency_ms);
     let members: usize = live.groups.iter().map(|g| g.members.len()).sum();
     assert_eq!(live.users.len() as u64, users, "every user read");
     assert_eq!(live.groups.len() as u64, groups, "every group read");
     assert_eq!(members as u64, memberships, "every membership read");
-    println!("read {} users, {} groups, {members} memberships", live.users.len(), live.groups.len());
+    println!(
+        "read {} users, {} groups, {members} memberships",
+        live.users.len(),
+        live.groups.len()
+    );
     println!(
         "requests: {} (lower bound {lower_bound}: {:.3}x), retries: {}",
         stats.requests,

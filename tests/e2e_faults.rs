@@ -94,9 +94,16 @@ async fn plans_under(fault: &[&str]) -> (usize, usize) {
 
     let clean = DevServerProcess::start_with(&["--data", &data_arg]);
     target(dir.path(), &clean.base_url);
-    let expected = scimform(dir.path(), Some(&clean.token), &["plan", "--detailed-exitcode"]);
+    let expected = scimform(
+        dir.path(),
+        Some(&clean.token),
+        &["plan", "--detailed-exitcode"],
+    );
     assert_eq!(expected.code, 2, "{expected:?}");
-    assert!(expected.stdout.contains("Plan: 1 to create, 22 to update"), "{expected:?}");
+    assert!(
+        expected.stdout.contains("Plan: 1 to create, 22 to update"),
+        "{expected:?}"
+    );
     drop(clean);
 
     let runs = 6;
@@ -107,7 +114,11 @@ async fn plans_under(fault: &[&str]) -> (usize, usize) {
         flags.extend_from_slice(fault);
         let server = DevServerProcess::start_with(&flags);
         target(dir.path(), &server.base_url);
-        let run = scimform(dir.path(), Some(&server.token), &["plan", "--detailed-exitcode"]);
+        let run = scimform(
+            dir.path(),
+            Some(&server.token),
+            &["plan", "--detailed-exitcode"],
+        );
         assert_no_token(&run, &server.token);
         match run.code {
             2 => assert_eq!(
@@ -116,7 +127,10 @@ async fn plans_under(fault: &[&str]) -> (usize, usize) {
                 "under {fault:?} (seed {seed}) the plan differs from the fault-free one"
             ),
             1 => {
-                assert!(run.stdout.is_empty(), "a failed read printed a plan: {run:?}");
+                assert!(
+                    run.stdout.is_empty(),
+                    "a failed read printed a plan: {run:?}"
+                );
                 assert!(
                     run.stderr.contains("so nothing was planned"),
                     "under {fault:?} (seed {seed}) the error is not the read error: {run:?}"
@@ -151,7 +165,10 @@ async fn plans_under_dropped_connections_retry_and_succeed() {
 #[tokio::test]
 async fn plans_with_a_lying_total_are_refused_never_partial() {
     let (runs, failed) = plans_under(&["--lie-total"]).await;
-    assert_eq!(failed, runs, "a totalResults that does not add up fails every read");
+    assert_eq!(
+        failed, runs,
+        "a totalResults that does not add up fails every read"
+    );
 }
 
 #[tokio::test]
@@ -180,12 +197,17 @@ async fn apply_converges_under(fault: &[&str]) {
         flags.extend_from_slice(fault);
         let server = DevServerProcess::start_with(&flags);
         target(dir.path(), &server.base_url);
-        let run = scimform(dir.path(), Some(&server.token), &["apply", "--auto-approve"]);
+        let run = scimform(
+            dir.path(),
+            Some(&server.token),
+            &["apply", "--auto-approve"],
+        );
         assert_no_token(&run, &server.token);
         assert!(run.code == 0 || run.code == 1, "{run:?}");
         if run.code == 1 {
             assert!(
-                run.stderr.contains("apply stopped at") || run.stderr.contains("nothing was planned"),
+                run.stderr.contains("apply stopped at")
+                    || run.stderr.contains("nothing was planned"),
                 "{run:?}"
             );
         }
@@ -197,8 +219,15 @@ async fn apply_converges_under(fault: &[&str]) {
     assert!(succeeded, "apply under {fault:?} never completed in 6 runs");
     let clean = DevServerProcess::start_with(&["--data", &data_arg]);
     target(dir.path(), &clean.base_url);
-    let again = scimform(dir.path(), Some(&clean.token), &["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "plan after apply under {fault:?} is empty: {again:?}");
+    let again = scimform(
+        dir.path(),
+        Some(&clean.token),
+        &["plan", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        again.code, 0,
+        "plan after apply under {fault:?} is empty: {again:?}"
+    );
     let http = Http::new(&clean.base_url, &clean.token);
     let groups = http.list("/Groups").await;
     let mut names: Vec<String> = groups

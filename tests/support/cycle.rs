@@ -246,14 +246,17 @@ pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
             .find(|g| g["displayName"].as_str() == Some(name))
             .unwrap_or_else(|| panic!("group {name} exists"));
         let full = http.get(&format!("/Groups/{}", id(group))).await;
-        let members = full.get("members").and_then(Value::as_array).map(|members| {
-            let mut ids: Vec<String> = members
-                .iter()
-                .filter_map(|m| m["value"].as_str().map(str::to_string))
-                .collect();
-            ids.sort();
-            ids
-        });
+        let members = full
+            .get("members")
+            .and_then(Value::as_array)
+            .map(|members| {
+                let mut ids: Vec<String> = members
+                    .iter()
+                    .filter_map(|m| m["value"].as_str().map(str::to_string))
+                    .collect();
+                ids.sort();
+                ids
+            });
         members_of.insert(name, members);
     }
     let mut engineering = vec![id_of("alice@e2e.test"), id_of("bob@e2e.test")];
