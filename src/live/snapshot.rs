@@ -62,11 +62,7 @@ impl Live {
                 let display_name = string_attribute(&resource, "displayName")
                     .ok_or_else(|| format!("group {id} has no displayName"))?
                     .to_string();
-                let members = member_ids(&resource);
-                // The ids are kept once, in `members`; the resource keeps the rest.
-                if let Some(object) = resource.as_object_mut() {
-                    object.retain(|key, _| !key.eq_ignore_ascii_case("members"));
-                }
+                let members = take_member_ids(&mut resource);
                 Ok(LiveGroup {
                     id,
                     display_name,
@@ -93,6 +89,35 @@ pub(super) fn member_ids(group: &Value) -> Vec<String> {
         .filter(|id| seen.insert(*id))
         .map(str::to_string)
         .collect()
+}
+
+/// Move the member ids out of a group resource (the resource keeps the rest), without
+/// copying them: on a large directory there are millions.
+fn take_member_ids(group: &mut Value) -> Vec<String> {
+    let Some(object) = group.as_object_mut() else {
+        return Vec::new();
+    };
+    let key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("members"))
+        .cloned();
+    let Some(Value::Array(members)) = key.and_then(|k| object.remove(&k)) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = members
+        .into_iter()
+        .filter_map(|member| match member {
+            Value::String(id) => Some(id),
+            other => string_attribute(&other, "value").map(str::to_string),
+        })
+        .collect();
+    // Duplicates are rare; only pay for removing them when there are any.
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    if !ids.iter().all(|id| seen.insert(id.as_str())) {
+        let mut kept = std::collections::HashSet::new();
+        ids.retain(|id| kept.insert(id.clone()));
+    }
+    ids
 }
 
 /// Drop what a snapshot never uses as soon as a page arrives, so that a large directory
