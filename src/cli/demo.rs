@@ -322,7 +322,10 @@ mod tests {
             .map(|(path, text)| (path.to_string(), text.to_string()))
             .collect();
         embedded.sort();
-        assert_eq!(embedded, on_disk, "update EXAMPLE_FILES to match examples/acme");
+        assert_eq!(
+            embedded, on_disk,
+            "update EXAMPLE_FILES to match examples/acme"
+        );
         let declared = config::load_files(EXAMPLE_PATH, EXAMPLE_FILES).expect("the example loads");
         assert_eq!((declared.users.len(), declared.groups.len()), (12, 4));
     }

@@ -6,9 +6,10 @@
 //! same value serves as the body of a create. Nothing here talks to a server or decides
 //! what changes.
 
+use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
-use super::diagnostic::Origin;
+use super::origin::Origin;
 
 /// The whole declared state plus the target it is meant for.
 #[derive(Debug)]
@@ -17,10 +18,27 @@ pub struct Declared {
     pub policy: Policy,
     pub users: Vec<DeclaredUser>,
     pub groups: Vec<DeclaredGroup>,
-    /// A digest of the configuration's files, in load order (path and bytes).
+    /// SHA-256 (lowercase hex) over every loaded file in load order — the root file,
+    /// then the included files sorted — each by its path inside the config directory and
+    /// its bytes: the same files give the same digest wherever scimform runs from.
     pub digest: String,
-    /// Problems that do not stop a plan (errors under `validate --strict`).
+    /// Problems that do not stop a plan (errors under `validate --strict`), in file and
+    /// position order.
     pub warnings: Vec<super::ConfigError>,
+}
+
+impl Declared {
+    /// A configuration that declares nothing.
+    pub fn empty(digest: String) -> Declared {
+        Declared {
+            target: DeclaredTarget::default(),
+            policy: Policy::default(),
+            users: Vec::new(),
+            groups: Vec::new(),
+            digest,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// The `target:` section as written (environment overrides are applied by the CLI).
@@ -46,8 +64,12 @@ pub struct Policy {
     pub protected_users: Vec<String>,
     /// Group displayNames (case-insensitive) likewise protected.
     pub protected_groups: Vec<String>,
-    /// Globs of live userNames / group displayNames that scimform never touches.
+    /// Patterns of live userNames that scimform never touches (`*` any run of
+    /// characters, `?` one character, case-insensitive: match with
+    /// [`name_matches`](super::name_matches)). No declared user matches one (validation
+    /// refuses that).
     pub ignore_users: Vec<String>,
+    /// Patterns of live group displayNames, likewise.
     pub ignore_groups: Vec<String>,
 }
 
@@ -66,23 +88,37 @@ impl Default for Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happens to a live user that no file declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
 pub enum UnmanagedUsers {
+    /// Leave it as it is (the plan counts it).
     Ignore,
+    /// Set `active: false`: the account stays, but cannot sign in.
     Deactivate,
+    /// Delete it.
     Delete,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happens to a live group that no file declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
 pub enum UnmanagedGroups {
+    /// Leave it as it is (the plan counts it).
     Ignore,
+    /// Delete it.
     Delete,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An attribute by which a declared user finds its live account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "camelCase")]
 pub enum MatchUsersBy {
+    /// The userName, case-insensitively.
     UserName,
+    /// The primary email, case-insensitively.
     Email,
+    /// The externalId, exactly.
     ExternalId,
 }
 
@@ -96,16 +132,27 @@ pub struct MaxDestroy {
 /// A user the configuration declares.
 #[derive(Debug, Clone)]
 pub struct DeclaredUser {
+    /// As written (trimmed); unique among declared users case-insensitively.
     pub user_name: String,
-    /// The managed attributes in SCIM form (`displayName`, `name`, `emails`, the enterprise
-    /// extension and other extensions under their schema URN, …), only those that the
-    /// YAML (or `defaults:`) sets. `userName` and the enterprise `manager` are not here.
+    /// The managed attributes in SCIM form, only those that the YAML (or `defaults:`)
+    /// sets, in the SCIM schema's order: `externalId`, `displayName`, `name` {…},
+    /// `nickName`, `title`, `userType`, `preferredLanguage`, `locale`, `timezone`,
+    /// `active`, `emails` [{value, type, primary}], `phoneNumbers` [{value, type,
+    /// primary}], the enterprise extension under [`ENTERPRISE_SCHEMA`] {employeeNumber,
+    /// costCenter, organization, division, department}, then other extensions under
+    /// their URN as written. `userName` and the enterprise `manager` are not here. The
+    /// `email:` shorthand and `defaults.emails_from_userName` give one primary email
+    /// (with `defaults.email_type` as its type, where set).
     pub attributes: Map<String, Value>,
-    /// The enterprise extension's `manager`, as the userName of a declared user (resolved
-    /// to a SCIM id by the diff).
+    /// The enterprise extension's `manager`: the userName of a declared user, in that
+    /// user's own casing (the YAML may name the manager by userName or email, in any
+    /// case), resolved to a SCIM id by the diff. Manager chains never form a cycle.
     pub manager: Option<String>,
     /// Former userNames: a live user found under one of these is renamed, not recreated.
+    /// Only names that can take effect (not the user's own, not repeated, not another
+    /// declared user's; no two users share one).
     pub previously: Vec<String>,
+    /// Where the userName is written.
     pub origin: Origin,
 }
 
@@ -128,15 +175,18 @@ pub struct DeclaredGroup {
     pub external_id: Option<String>,
     /// Members in the order written, without duplicates: users by their declared userName
     /// (resolved from an email where the YAML named one), nested groups by their declared
-    /// displayName. `None`: membership is not managed.
+    /// displayName. `None`: membership is not managed; `Some(vec![])`: no members.
+    /// Nested groups never form a cycle.
     pub members: Option<Vec<MemberName>>,
     pub membership: Membership,
     /// Marked as granting privileged access (reviewers' attention; guards).
     pub privileged: bool,
     /// The group must keep at least this many members.
     pub min_members: Option<u32>,
-    /// Former displayNames: a live group found under one of these is renamed.
+    /// Former displayNames: a live group found under one of these is renamed (only
+    /// names that can take effect, as for users).
     pub previously: Vec<String>,
+    /// Where the displayName is written.
     pub origin: Origin,
 }
 
@@ -150,7 +200,8 @@ pub enum MemberName {
 }
 
 /// Whether the declared members are all the members, or only some that must be there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
 pub enum Membership {
     /// Members the file does not list are removed.
     #[default]
@@ -158,3 +209,10 @@ pub enum Membership {
     /// Listed members are added; others are left alone.
     Additive,
 }
+
+/// The schema URN of the core User resource.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// The schema URN of the enterprise User extension: the key of its attributes in
+/// [`DeclaredUser::attributes`].
+pub const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

@@ -1,179 +1,50 @@
-//! Located configuration errors: one `ConfigError` per mistake, each with a kind, the
-//! file and span it points at, and a `help:` line; `ConfigErrors` carries all of a run's
-//! errors so that they are reported together (miette `related`).
+//! Located configuration problems: one `ConfigError` per mistake (or warning), each with a
+//! kind, the place it points at, a label and a `help:` line, plus related notes (the other
+//! place of a duplicate, the other edges of a cycle); `ConfigErrors` carries all of a
+//! run's problems so that they are reported together (miette `related`).
 //!
-//! This module only describes and renders errors. Finding them is the loader's and the
-//! validator's job.
+//! This module only describes and renders problems. Finding them is the reader's, the
+//! decoder's and the validator's job.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 
-/// One loaded source file: its display path (relative to the config directory where
-/// possible) and its text, shared by every diagnostic that points into it.
-#[derive(Clone)]
-pub struct SourceFile {
-    pub path: Arc<str>,
-    pub text: Arc<str>,
-}
+use super::kind::{ConfigErrorKind, Severity};
+use super::origin::{Loc, Origin, SourceFile};
 
-impl fmt::Debug for SourceFile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SourceFile")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SourceFile {
-    /// Byte offset of a 1-based line and column (columns count characters).
-    pub fn offset_of(&self, line: u64, column: u64) -> usize {
-        let mut offset = 0usize;
-        for (index, text_line) in self.text.split_inclusive('\n').enumerate() {
-            if index as u64 + 1 == line {
-                let column_bytes: usize = text_line
-                    .chars()
-                    .take(column.saturating_sub(1) as usize)
-                    .map(char::len_utf8)
-                    .sum();
-                return offset + column_bytes;
-            }
-            offset += text_line.len();
-        }
-        self.text.len()
-    }
-
-    /// The length in bytes of the token that starts at `offset` (a scalar, up to the end
-    /// of the line or a flow delimiter), at least 1 where the file has text there.
-    pub fn token_len_at(&self, offset: usize) -> usize {
-        let rest = self.text.get(offset..).unwrap_or("");
-        let quoted = rest.starts_with('"') || rest.starts_with('\'');
-        let len = if quoted {
-            let quote = rest.as_bytes()[0];
-            rest[1..]
-                .find(|c: char| c as u32 == u32::from(quote) || c == '\n')
-                .map_or(rest.len(), |end| end + 2)
-        } else {
-            let end = rest.find(['\n', ',', ']', '}', '#']).unwrap_or(rest.len());
-            // A mapping key ends at its `: ` (or a `:` that ends the line).
-            let key_end = rest[..end]
-                .match_indices(':')
-                .map(|(at, _)| at)
-                .find(|&at| {
-                    rest[at + 1..end].is_empty() || rest[at + 1..].starts_with([' ', '\t'])
-                });
-            key_end.unwrap_or(end)
-        };
-        rest[..len.min(rest.len())]
-            .trim_end()
-            .len()
-            .max(usize::from(!rest.is_empty()))
-    }
-}
-
-/// Where a declared value came from.
-#[derive(Clone, Debug)]
-pub struct Origin {
-    pub file: SourceFile,
-    pub line: u64,
-    pub column: u64,
-    pub offset: usize,
-    pub len: usize,
-}
-
-impl Origin {
-    /// The location of the value that starts at 1-based `line`:`column` of `file`.
-    pub fn at(file: &SourceFile, line: u64, column: u64) -> Origin {
-        let offset = file.offset_of(line, column);
-        Origin {
-            file: file.clone(),
-            line,
-            column,
-            offset,
-            len: file.token_len_at(offset),
-        }
-    }
-
-    pub fn span(&self) -> SourceSpan {
-        SourceSpan::from((self.offset, self.len))
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.path, self.line, self.column)
-    }
-}
-
-/// What is wrong. The kind decides the diagnostic code; the message says the specifics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConfigErrorKind {
-    /// The root file or an included file could not be read.
-    Unreadable,
-    /// YAML syntax, a wrong type, an unknown or duplicate key.
-    Yaml,
-    /// A required name is empty.
-    EmptyName,
-    /// The same userName declared twice (case-insensitively).
-    DuplicateUser,
-    /// The same group displayName declared twice (case-insensitively).
-    DuplicateGroup,
-    /// A group member that names no declared user.
-    UnknownMember,
-    /// An email address that is not of the form local@domain.
-    InvalidEmail,
-    /// More than one email marked primary.
-    TwoPrimaryEmails,
-}
-
-impl ConfigErrorKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            ConfigErrorKind::Unreadable => "config::unreadable",
-            ConfigErrorKind::Yaml => "config::yaml",
-            ConfigErrorKind::EmptyName => "config::empty_name",
-            ConfigErrorKind::DuplicateUser => "config::duplicate_user",
-            ConfigErrorKind::DuplicateGroup => "config::duplicate_group",
-            ConfigErrorKind::UnknownMember => "config::unknown_member",
-            ConfigErrorKind::InvalidEmail => "config::invalid_email",
-            ConfigErrorKind::TwoPrimaryEmails => "config::two_primary_emails",
-        }
-    }
-}
-
-/// One mistake in the configuration, with where it is and what to do about it.
-#[derive(Debug)]
+/// One problem in the configuration, with where it is and what to do about it.
+#[derive(Debug, Clone)]
 pub struct ConfigError {
     pub kind: ConfigErrorKind,
+    pub severity: Severity,
     pub message: String,
     pub origin: Option<Origin>,
     pub label: String,
     pub help: String,
-    /// Other places that take part in the mistake (e.g. the first declaration of a
-    /// duplicate), shown beneath it.
+    /// Other places that take part in the problem (e.g. the first declaration of a
+    /// duplicate), shown beneath it as notes.
     pub related: Vec<ConfigError>,
-    /// A pointer to a place that takes part in another error, not a mistake itself.
-    pub is_note: bool,
 }
 
 impl ConfigError {
+    /// A problem of `kind`, with the kind's own severity.
     pub fn new(kind: ConfigErrorKind, message: impl Into<String>) -> ConfigError {
         ConfigError {
             kind,
+            severity: kind.severity(),
             message: message.into(),
             origin: None,
             label: String::new(),
             help: String::new(),
             related: Vec::new(),
-            is_note: false,
         }
     }
 
-    /// A note that points at a place involved in another error (shown as advice).
+    /// A note that points at a place involved in another problem (shown as advice).
     pub fn note(kind: ConfigErrorKind, message: impl Into<String>) -> ConfigError {
         ConfigError {
-            is_note: true,
+            severity: Severity::Note,
             ..ConfigError::new(kind, message)
         }
     }
@@ -182,6 +53,11 @@ impl ConfigError {
         self.origin = Some(origin.clone());
         self.label = label.into();
         self
+    }
+
+    /// Point at `loc` in `file`.
+    pub fn at_loc(self, file: &SourceFile, loc: Loc, label: impl Into<String>) -> ConfigError {
+        self.at(&Origin::of(file, loc), label)
     }
 
     pub fn help(mut self, help: impl Into<String>) -> ConfigError {
@@ -194,9 +70,13 @@ impl ConfigError {
         self
     }
 
-    /// `file:line:col` of the mistake, where it has one.
+    /// `file:line:col` of the problem, where it has one.
     pub fn location(&self) -> Option<String> {
         self.origin.as_ref().map(ToString::to_string)
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 }
 
@@ -214,7 +94,11 @@ impl Diagnostic for ConfigError {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        self.is_note.then_some(miette::Severity::Advice)
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
@@ -242,38 +126,48 @@ impl Diagnostic for ConfigError {
     }
 }
 
-impl SourceCode for SourceFile {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let text: &'a str = &self.text;
-        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.path.to_string(),
-            contents.data(),
-            *contents.span(),
-            contents.line(),
-            contents.column(),
-            contents.line_count(),
-        )))
+/// Every problem found in one run, reported together: the errors, and the warnings found
+/// alongside them.
+#[derive(Debug, Default)]
+pub struct ConfigErrors {
+    pub errors: Vec<ConfigError>,
+    pub warnings: Vec<ConfigError>,
+}
+
+impl ConfigErrors {
+    /// A single error.
+    pub fn one(error: ConfigError) -> ConfigErrors {
+        ConfigErrors {
+            errors: vec![error],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The errors, then the warnings.
+    pub fn all(&self) -> impl Iterator<Item = &ConfigError> {
+        self.errors.iter().chain(&self.warnings)
     }
 }
 
-/// Every error found in one run, reported together.
-#[derive(Debug)]
-pub struct ConfigErrors {
-    pub errors: Vec<ConfigError>,
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errors.len() {
-            1 => f.write_str("the configuration has 1 error"),
-            n => write!(f, "the configuration has {n} errors"),
+        write!(
+            f,
+            "the configuration has {}",
+            plural(self.errors.len(), "error")
+        )?;
+        if !self.warnings.is_empty() {
+            write!(f, " and {}", plural(self.warnings.len(), "warning"))?;
         }
+        Ok(())
     }
 }
 
@@ -287,6 +181,38 @@ impl Diagnostic for ConfigErrors {
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.errors.iter().map(|e| e as &dyn Diagnostic)))
+        Some(Box::new(self.all().map(|e| e as &dyn Diagnostic)))
+    }
+}
+
+/// Warnings on their own (a valid configuration), rendered like errors.
+#[derive(Debug)]
+pub struct ConfigWarnings(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigWarnings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the configuration is valid, with {}",
+            plural(self.0.len(), "warning")
+        )
+    }
+}
+
+impl std::error::Error for ConfigWarnings {}
+
+impl Diagnostic for ConfigWarnings {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Warning)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "warnings do not stop a plan; `scimform validate --strict` treats them as errors",
+        ))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.0.iter().map(|e| e as &dyn Diagnostic)))
     }
 }

@@ -1,174 +1,248 @@
-//! Loading: read `scimform.yaml` from the config directory, parse it with spans, and turn
-//! every syntax or type error into a located `ConfigError`.
+//! Loading: the root file, then the files its `include:` patterns match (in sorted order,
+//! read and parsed on all cores), each decoded into the file model; then validation of
+//! the whole into a `Declared`.
 //!
-//! Loading never stops at the first problem it can recover from: parse errors and the
-//! validator's findings are collected and returned together. It does no network I/O and
-//! never panics on any input.
+//! Loading never stops at the first problem it can recover from: a broken file does not
+//! hide the mistakes of the others, and every problem found is returned together, sorted
+//! by file (in load order) and position. It does no network I/O and never panics on any
+//! input.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use super::declared::Declared;
-use super::diagnostic::{ConfigError, ConfigErrorKind, ConfigErrors, Origin, SourceFile};
-use super::model::ConfigFile;
-use super::validate;
+use super::decode::decode_file;
+use super::diagnostic::{ConfigError, ConfigErrors};
+use super::digest::{combine, file_digest};
+use super::glob::{PathPattern, PatternError};
+use super::kind::ConfigErrorKind;
+use super::model::{ConfigFile, DefaultsSection, Located};
+use super::origin::SourceFile;
+use super::parallel;
+use super::source::{DirSource, MemorySource, SingleSource, Source};
+use super::validate::{self, PreparedUser};
+use super::yaml;
 
 /// The root file's name inside the config directory.
 pub const ROOT_FILE: &str = "scimform.yaml";
 
-/// Files larger than this are refused before parsing.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Load and validate the configuration in `dir`.
+/// Load and validate the configuration in `dir` (which holds `scimform.yaml`).
 pub fn load_dir(dir: &Path) -> Result<Declared, ConfigErrors> {
-    let path = dir.join(ROOT_FILE);
-    let display = if dir == Path::new(".") {
-        ROOT_FILE.to_string()
-    } else {
-        path.display().to_string()
-    };
-    let file = read_source(&path, &display).map_err(|e| ConfigErrors { errors: vec![e] })?;
-    load_source(file)
+    load(&DirSource::new(dir))
 }
 
-/// Load and validate a configuration from text already in memory (the demo's embedded
-/// example, tests). `path` is what diagnostics call the file.
+/// Load and validate a configuration held in memory: `files` are `(path, text)` pairs,
+/// paths relative to the config directory with `/` separators, one of them
+/// `scimform.yaml`; include patterns match against these paths. `root` is what
+/// diagnostics put before each path (the directory the files come from, e.g.
+/// `examples/acme`; `""` for none).
+pub fn load_files(root: &str, files: &[(&str, &str)]) -> Result<Declared, ConfigErrors> {
+    load(&MemorySource::new(root, files))
+}
+
+/// Load and validate a single root file held in memory (tests, tools). `path` is what
+/// diagnostics call the file; an `include:` in it matches nothing.
 pub fn load_str(path: &str, text: &str) -> Result<Declared, ConfigErrors> {
-    load_source(SourceFile {
-        path: Arc::from(path),
-        text: Arc::from(text),
+    load(&SingleSource {
+        display: path.to_string(),
+        text: text.to_string(),
     })
 }
 
-fn load_source(file: SourceFile) -> Result<Declared, ConfigErrors> {
-    let parsed = parse(&file).map_err(|e| ConfigErrors { errors: vec![e] })?;
-    let digest = digest([&file]);
-    validate::validate(parsed, &file, digest)
+/// One file, read, parsed, decoded and its users prepared.
+pub(super) struct Loaded {
+    pub file: SourceFile,
+    /// The file's sections; its users are in `users`.
+    pub config: ConfigFile,
+    pub users: Vec<PreparedUser>,
+    /// SHA-256 over the file's path inside the config directory and its text.
+    pub digest: [u8; 32],
 }
 
-fn read_source(path: &Path, display: &str) -> Result<SourceFile, ConfigError> {
-    let unreadable = |what: String, help: &str| {
-        ConfigError::new(ConfigErrorKind::Unreadable, what).help(help.to_string())
-    };
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => unreadable(
-            format!("no configuration file at {display}"),
-            "create scimform.yaml there, or point at the directory that holds it with `-C DIR`",
-        ),
-        _ => unreadable(
-            format!("cannot read {display}: {e}"),
-            "check the file's permissions",
-        ),
-    })?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(unreadable(
-            format!(
-                "{display} is {} bytes, over the limit of {MAX_FILE_BYTES} bytes",
-                meta.len()
-            ),
-            "split the configuration into smaller files",
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        unreadable(
-            format!("cannot read {display}: {e}"),
-            "check the file's permissions",
-        )
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        unreadable(
-            format!(
-                "{display} is not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "save the file as UTF-8",
-        )
-    })?;
-    Ok(SourceFile {
-        path: Arc::from(display),
-        text: Arc::from(text),
-    })
-}
+fn load(source: &dyn Source) -> Result<Declared, ConfigErrors> {
+    let root = source.read(ROOT_FILE).map_err(ConfigErrors::one)?;
+    let (mut root, mut problems) = parse(ROOT_FILE, root, true);
+    let defaults = root.config.defaults.take().unwrap_or_default();
+    root.users = validate::prepare_users(
+        &root.file,
+        std::mem::take(&mut root.config.users),
+        &defaults,
+        &mut problems,
+    );
+    let patterns = root.config.include.clone().unwrap_or_default();
+    let mut files = vec![root];
 
-fn parse(file: &SourceFile) -> Result<ConfigFile, ConfigError> {
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-        strict_booleans: true,
-    };
-    if file.text.trim().is_empty() {
-        return Ok(ConfigFile::default());
-    }
-    serde_saphyr::from_str_with_options::<ConfigFile>(&file.text, options)
-        .map_err(|e| yaml_error(file, &e))
-}
-
-/// A serde-saphyr error as a located diagnostic.
-fn yaml_error(file: &SourceFile, error: &serde_saphyr::Error) -> ConfigError {
-    let message = yaml_message(error);
-    let help = yaml_help(&message);
-    let base = ConfigError::new(ConfigErrorKind::Yaml, message).help(help);
-    match error.location() {
-        Some(loc) if loc.line() > 0 => {
-            let origin = Origin::at(file, loc.line(), loc.column().max(1));
-            base.at(&origin, "here")
+    let included = expand(source, &files[0].file, &patterns, &mut problems);
+    let results = parallel::map(&included, |(rel, _)| read_and_parse(source, rel, &defaults));
+    for (result, (_, pattern)) in results.into_iter().zip(&included) {
+        match result {
+            Ok((loaded, found)) => {
+                problems.extend(found);
+                files.push(loaded);
+            }
+            Err(error) => {
+                let note = ConfigError::note(error.kind, "the file is included by this pattern")
+                    .at_loc(&files[0].file, pattern.loc, "included here");
+                problems.push(error.with_related(note));
+            }
         }
-        _ => base,
     }
+
+    let digest = combine(files.iter().map(|f| &f.digest));
+    validate::validate(files, digest, problems)
 }
 
-/// The parser's message without its own location suffix (the diagnostic shows the
-/// location with the snippet).
-fn yaml_message(error: &serde_saphyr::Error) -> String {
-    let text = error.without_snippet().to_string();
-    let first = text.lines().next().unwrap_or("").trim();
-    let trimmed = match first.rfind(" at line ") {
-        Some(at) => &first[..at],
-        None => first,
+fn read_and_parse(
+    source: &dyn Source,
+    rel: &str,
+    defaults: &DefaultsSection,
+) -> Result<(Loaded, Vec<ConfigError>), ConfigError> {
+    let file = source.read(rel)?;
+    let (mut loaded, mut problems) = parse(rel, file, false);
+    let users = std::mem::take(&mut loaded.config.users);
+    loaded.users = validate::prepare_users(&loaded.file, users, defaults, &mut problems);
+    Ok((loaded, problems))
+}
+
+/// Parse and decode one file; the problems found in it. `rel` is its path inside the
+/// config directory.
+fn parse(rel: &str, file: SourceFile, root: bool) -> (Loaded, Vec<ConfigError>) {
+    let (config, problems) = match yaml::read(&file) {
+        Ok(tree) => decode_file(&file, tree.as_ref(), root),
+        Err(error) => (ConfigFile::default(), vec![error]),
     };
-    // The parser's advice to its own caller is not the user's business.
-    let trimmed = match trimmed.find(", set DuplicateKeyPolicy") {
-        Some(at) => &trimmed[..at],
-        None => trimmed,
+    let digest = file_digest(rel, &file.text);
+    let loaded = Loaded {
+        file,
+        config,
+        users: Vec::new(),
+        digest,
     };
-    let trimmed = trimmed.trim_end_matches(['.', ',', ' ']);
-    if trimmed.is_empty() {
-        "invalid YAML".to_string()
-    } else {
-        trimmed.to_string()
-    }
+    (loaded, problems)
 }
 
-fn yaml_help(message: &str) -> String {
-    if message.contains("unknown field") {
-        "remove the key or correct its spelling; `scimform schema config` lists every key"
-            .to_string()
-    } else if message.contains("duplicate") {
-        "each key may appear once in a mapping: remove or merge the repeated key".to_string()
-    } else if message.contains("missing field") {
-        "add the required key".to_string()
-    } else if message.contains("invalid boolean") {
-        "write `true` or `false`".to_string()
-    } else if message.contains("invalid type") {
-        "change the value to the expected type".to_string()
-    } else {
-        "correct the YAML at the marked position".to_string()
-    }
-}
-
-/// A stable digest of the configuration's files (FNV-1a, 64 bit, over path and bytes).
-fn digest<'a>(files: impl IntoIterator<Item = &'a SourceFile>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// The files the include patterns match, in pattern order then sorted, without repeats
+/// and without the root file; problems for patterns that match nothing or leave the
+/// directory.
+fn expand(
+    source: &dyn Source,
+    root: &SourceFile,
+    patterns: &[Located<String>],
+    problems: &mut Vec<ConfigError>,
+) -> Vec<(String, Located<String>)> {
+    let mut files: Vec<(String, Located<String>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(ROOT_FILE.to_string());
+    for pattern in patterns {
+        let text = pattern.value.trim();
+        let parsed = match PathPattern::parse(text) {
+            Ok(parsed) => parsed,
+            Err(PatternError::Escapes) => {
+                problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::IncludeEscapes,
+                        format!(
+                            "the include pattern `{text}` reaches outside the config directory"
+                        ),
+                    )
+                    .at_loc(root, pattern.loc, "outside the config directory")
+                    .help(
+                        "include patterns are relative to the directory of scimform.yaml and \
+                         stay inside it: no leading `/`, no `..`",
+                    ),
+                );
+                continue;
+            }
+            Err(PatternError::Empty) => {
+                problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::InvalidValue,
+                        format!("the include pattern `{text}` names no file"),
+                    )
+                    .at_loc(root, pattern.loc, "no file name")
+                    .help("write a pattern such as `users/*.yaml`"),
+                );
+                continue;
+            }
+        };
+        let matched = match source.expand(&parsed) {
+            Ok(matched) => matched,
+            Err(why) => {
+                problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::InvalidValue,
+                        format!("the include pattern `{text}` cannot be expanded: {why}"),
+                    )
+                    .at_loc(root, pattern.loc, "too broad")
+                    .help("name the directories that hold the files, e.g. `users/*.yaml`"),
+                );
+                continue;
+            }
+        };
+        let matched: Vec<String> = matched.into_iter().filter(|f| f != ROOT_FILE).collect();
+        if matched.is_empty() {
+            problems.push(no_match(source, root, pattern, text));
+            continue;
         }
-    };
-    for file in files {
-        feed(file.path.as_bytes());
-        feed(&[0]);
-        feed(file.text.as_bytes());
-        feed(&[0]);
+        for rel in matched {
+            if !source.inside(&rel) {
+                problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::IncludeEscapes,
+                        format!(
+                            "{} (matched by `{text}`) is a link to a file outside the config \
+                             directory",
+                            source.display(&rel)
+                        ),
+                    )
+                    .at_loc(
+                        root,
+                        pattern.loc,
+                        "matches a link that leaves the directory",
+                    )
+                    .help("copy the file into the config directory instead of linking to it"),
+                );
+                continue;
+            }
+            if seen.insert(rel.clone()) {
+                files.push((rel, pattern.clone()));
+            }
+        }
     }
-    format!("{hash:016x}")
+    files
+}
+
+fn no_match(
+    source: &dyn Source,
+    root: &SourceFile,
+    pattern: &Located<String>,
+    text: &str,
+) -> ConfigError {
+    // A common slip: .yml for .yaml or the other way round.
+    let other = if text.ends_with(".yaml") {
+        Some(format!("{}.yml", text.trim_end_matches(".yaml")))
+    } else if text.ends_with(".yml") {
+        Some(format!("{}.yaml", text.trim_end_matches(".yml")))
+    } else {
+        None
+    };
+    let other_matches = other.as_ref().filter(|o| {
+        PathPattern::parse(o).is_ok_and(|p| source.expand(&p).is_ok_and(|m| !m.is_empty()))
+    });
+    let help = match other_matches {
+        Some(other) => format!("did you mean `{other}`? It matches files"),
+        None => format!(
+            "patterns are relative to {} (`*` matches within one directory, `**` across \
+             directories); remove the pattern if the files are gone",
+            match source.display("") {
+                dir if dir.is_empty() => "the config directory".to_string(),
+                dir => format!("`{}`", dir.trim_end_matches('/')),
+            }
+        ),
+    };
+    ConfigError::new(
+        ConfigErrorKind::IncludeNoMatch,
+        format!("the include pattern `{text}` matches no file"),
+    )
+    .at_loc(root, pattern.loc, "matches nothing")
+    .help(help)
 }

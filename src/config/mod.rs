@@ -1,29 +1,90 @@
-//! Configuration: loading `scimform.yaml`, the declared model with the origin of every
-//! entry, validation that reports every mistake at once with file:line:col, and the JSON
-//! Schema of the file format.
+//! Configuration: loading `scimform.yaml` and the files it includes, the declared model
+//! with the origin of every entry, validation that reports every mistake at once with
+//! file:line:col, a snippet and advice, and the JSON Schema of the file format.
+//!
+//! The pipeline is `source` (read files: size and UTF-8 checks) → `yaml` (a tree of
+//! located nodes; aliases, merge keys and limits) → `decode` (the file model, per file:
+//! unknown keys, types, values) → `validate` (across entries and files: duplicates,
+//! references, cycles, policy) → [`Declared`]. `load` drives it.
 //!
 //! This module is offline: it never reads the live directory and never decides what
 //! changes; it only says what the files declare, or why they cannot be used.
 
 mod declared;
+mod decode;
 mod diagnostic;
+mod digest;
+mod glob;
+mod kind;
 mod load;
 mod model;
+mod names;
+mod origin;
+mod parallel;
+mod source;
+mod suggest;
 mod validate;
+mod yaml;
 
 pub use declared::{
-    Declared, DeclaredGroup, DeclaredTarget, DeclaredUser, MatchUsersBy, MaxDestroy, MemberName,
-    Membership, Policy, UnmanagedGroups, UnmanagedUsers,
+    Declared, DeclaredGroup, DeclaredTarget, DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy,
+    MaxDestroy, MemberName, Membership, Policy, UnmanagedGroups, UnmanagedUsers,
 };
-pub use diagnostic::{ConfigError, ConfigErrorKind, ConfigErrors, Origin, SourceFile};
-pub use load::{MAX_FILE_BYTES, ROOT_FILE, load_dir, load_str};
+pub use diagnostic::{ConfigError, ConfigErrors, ConfigWarnings};
+pub use glob::name_matches;
+pub use kind::{ConfigErrorKind, Severity};
+pub use load::{ROOT_FILE, load_dir, load_files, load_str};
 pub use model::ConfigFile;
+pub use origin::{Loc, Origin, SourceFile};
+pub use source::MAX_FILE_BYTES;
+pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH};
 
-/// The JSON Schema (draft-07) of `scimform.yaml`, pretty-printed with a trailing newline.
+use schemars::Schema;
+use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
+use serde_json::Value;
+
+/// The JSON Schema (draft-07) of `scimform.yaml` and the files it includes,
+/// pretty-printed with a trailing newline.
 pub fn json_schema() -> String {
-    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
-    let schema = generator.into_root_schema_for::<ConfigFile>();
+    let mut settings = SchemaSettings::draft07();
+    // Before the draft-07 transforms, which move `$ref` siblings into `allOf`.
+    settings
+        .transforms
+        .insert(0, Box::new(RecursiveTransform(no_null)));
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<ConfigFile>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Optional keys may be left out but not written as `null` (scimform refuses a key
+/// without a value, so that "unmanaged" is always spelt by leaving the key out): drop the
+/// `null` that schemars adds for `Option`.
+fn no_null(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            object.insert("type".into(), only);
+        }
+    }
+    let null = serde_json::json!({ "type": "null" });
+    if let Some(Value::Array(any_of)) = object.get("anyOf")
+        && any_of.len() == 2
+        && any_of.contains(&null)
+    {
+        let other = any_of.iter().find(|s| **s != null).cloned();
+        object.remove("anyOf");
+        if let Some(Value::Object(other)) = other {
+            for (key, value) in other {
+                object.entry(key).or_insert(value);
+            }
+        }
+    }
 }

@@ -1,0 +1,162 @@
+//! Users and groups as the files write them, with the positions that validation points
+//! at (names, emails, members, managers, former names).
+
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+use super::{Located, Text};
+use crate::config::declared::Membership;
+use crate::config::origin::Loc;
+
+/// A declared user. Attributes left out are not managed: never compared, never sent.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserEntry {
+    /// Unique identifier of the user at the service provider, usually the login email.
+    /// Compared case-insensitively.
+    pub user_name: Located<String>,
+    /// Identifier of the user in the provisioning client (the identity provider).
+    pub external_id: Option<Located<String>>,
+    /// Name shown to other users.
+    pub display_name: Option<String>,
+    /// Casual name.
+    pub nick_name: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Relationship to the organisation, e.g. `Employee` or `Contractor`.
+    pub user_type: Option<String>,
+    /// Preferred written or spoken language, e.g. `en-GB`.
+    pub preferred_language: Option<String>,
+    /// Locale for formatting, e.g. `en-GB`.
+    pub locale: Option<String>,
+    /// Time zone in IANA form, e.g. `Europe/Berlin`.
+    pub timezone: Option<String>,
+    /// Whether the user may sign in. `false` deactivates the account.
+    pub active: Option<bool>,
+    /// The components of the user's name.
+    pub name: Option<NameEntry>,
+    /// Shorthand for one primary email: `email: a@example.com` is
+    /// `emails: [{value: a@example.com, primary: true}]`. Not together with `emails`.
+    pub email: Option<Located<String>>,
+    /// Email addresses. At most one is primary. An explicit empty list means "none".
+    pub emails: Option<Vec<EmailEntry>>,
+    /// Phone numbers. At most one is primary. An explicit empty list means "none".
+    pub phone_numbers: Option<Vec<PhoneNumberEntry>>,
+    /// Attributes of the enterprise extension
+    /// (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`).
+    pub enterprise: Option<EnterpriseEntry>,
+    /// Attributes of other schema extensions, by schema URN, sent as written, e.g.
+    /// `urn:example:params:scim:schemas:extension:acme:1.0:User: {badge: "1234"}`.
+    #[schemars(
+        with = "Option<std::collections::BTreeMap<String, Map<String, Value>>>",
+        extend("propertyNames" = { "pattern": "^[uU][rR][nN]:" })
+    )]
+    pub extensions: Option<Extensions>,
+    /// Former userNames, for renames: a live user found under one of these names (and not
+    /// under the current one) is renamed, not deleted and created again.
+    pub previously: Option<Vec<Located<String>>>,
+    /// Where the entry starts.
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+/// Extension attributes by schema URN, in the order written.
+pub type Extensions = Vec<(Located<String>, Map<String, Value>)>;
+
+/// The components of a user's name.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NameEntry {
+    /// The full name, formatted for display.
+    pub formatted: Option<String>,
+    /// Given (first) name.
+    pub given_name: Option<String>,
+    /// Family (last) name.
+    pub family_name: Option<String>,
+    /// Middle name(s).
+    pub middle_name: Option<String>,
+    /// Honorific prefix, e.g. `Dr.`.
+    pub honorific_prefix: Option<String>,
+    /// Honorific suffix, e.g. `III`.
+    pub honorific_suffix: Option<String>,
+}
+
+/// One email address of a user.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct EmailEntry {
+    /// The address, local@domain.
+    pub value: Located<String>,
+    /// Kind of address, e.g. `work` (see `defaults.email_type`).
+    #[schemars(rename = "type")]
+    pub kind: Option<String>,
+    /// Whether this is the user's primary address (at most one).
+    pub primary: Option<Located<bool>>,
+}
+
+/// One phone number of a user.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PhoneNumberEntry {
+    /// The number, preferably in E.164 form, e.g. `+44 20 7946 0000`.
+    pub value: Located<String>,
+    /// Kind of number, e.g. `work` or `mobile`.
+    #[schemars(rename = "type")]
+    pub kind: Option<String>,
+    /// Whether this is the user's primary number (at most one).
+    pub primary: Option<Located<bool>>,
+}
+
+/// Attributes of the SCIM enterprise user extension.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EnterpriseEntry {
+    /// Employee number assigned by the organisation.
+    pub employee_number: Option<String>,
+    /// Cost center.
+    pub cost_center: Option<String>,
+    /// The organisation's name.
+    pub organization: Option<String>,
+    /// Division.
+    pub division: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// The user's manager: the userName of another declared user (scimform sends the
+    /// manager's SCIM id).
+    pub manager: Option<Located<String>>,
+}
+
+/// A declared group.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GroupEntry {
+    /// Name of the group. Compared case-insensitively.
+    pub display_name: Located<String>,
+    /// Identifier of the group in the provisioning client.
+    pub external_id: Option<Located<String>>,
+    /// Members: declared users by userName or by one of their emails, and declared groups
+    /// as `group:NAME`. Never SCIM ids: scimform resolves ids. With the default
+    /// `membership: authoritative`, members the list does not name are removed; without
+    /// a `members` key the group's membership is not managed.
+    #[schemars(example = members_example())]
+    pub members: Option<Located<Vec<Located<Text>>>>,
+    /// `authoritative` (default): the list is all the members. `additive`: the listed
+    /// members are added, others are left alone.
+    #[schemars(rename = "membership")]
+    pub membership: Option<Membership>,
+    /// Marks a group that grants privileged access (plans call out its changes).
+    pub privileged: Option<bool>,
+    /// The group must keep at least this many members; a plan that leaves fewer is refused.
+    #[schemars(rename = "min_members")]
+    pub min_members: Option<Located<u32>>,
+    /// Former displayNames, for renames: a live group found under one of these names (and
+    /// not under the current one) is renamed.
+    pub previously: Option<Vec<Located<String>>>,
+    /// Where the entry starts.
+    #[schemars(skip)]
+    pub loc: Loc,
+}
+
+fn members_example() -> serde_json::Value {
+    serde_json::json!(["alice@example.com", "group:platform-oncall"])
+}

@@ -1,0 +1,93 @@
+//! Running independent work on all cores with the standard library alone: reading and
+//! parsing the included files, and resolving the members of many groups.
+//!
+//! Results come back in input order, so output never depends on scheduling.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+
+/// `f` over `items` on all cores (one thread when there is one item or one core),
+/// results in item order.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (next, f) = (&next, &f);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else { break };
+                    if sender.send((index, f(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    drop(sender);
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (index, result) in receiver {
+        if let Some(slot) = results.get_mut(index) {
+            *slot = Some(result);
+        }
+    }
+    results.into_iter().flatten().collect()
+}
+
+/// `f` over `items`, each item moved into the call (so a worker can drop what it has
+/// used), on all cores, results in item order.
+pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    map(&slots, |slot| {
+        let item = slot.lock().ok().and_then(|mut slot| slot.take());
+        item.map(&f)
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `items` split into about `parts` runs of consecutive items.
+pub fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
+    let size = items.len().div_ceil(parts.max(1)).max(1);
+    let mut runs = Vec::with_capacity(parts);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        runs.push(items.by_ref().take(size).collect());
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_input_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        assert_eq!(
+            map(&items, |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(map(&[] as &[usize], |i| *i), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn owned_items_are_moved_in_order() {
+        let items: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let runs = split(items.clone(), 7);
+        assert!(runs.len() <= 7);
+        assert_eq!(runs.concat(), items);
+        let lengths = map_owned(runs, |run| run.len());
+        assert_eq!(lengths.iter().sum::<usize>(), 100);
+        assert_eq!(split(Vec::<u8>::new(), 4), Vec::<Vec<u8>>::new());
+    }
+}

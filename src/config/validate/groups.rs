@@ -1,0 +1,381 @@
+//! Declared groups: one `DeclaredGroup` per entry, with members resolved to declared
+//! userNames and group names, and the checks across groups — names and externalIds
+//! unique, members known (with "did you mean"), nested groups free of cycles, member
+//! lists not empty, repeated or shorter than `min_members`.
+
+use std::collections::HashMap;
+
+use super::users::Users;
+use super::{cycles, note};
+use crate::config::declared::{DeclaredGroup, MemberName, Membership};
+use crate::config::diagnostic::ConfigError;
+use crate::config::kind::ConfigErrorKind;
+use crate::config::model::{GroupEntry, Located, Text};
+use crate::config::names::{FastMap, fast_map, fold, fold_into};
+use crate::config::origin::Loc;
+use crate::config::origin::{Origin, SourceFile};
+use crate::config::parallel;
+use crate::config::suggest::Suggester;
+
+/// The declared groups, and what later checks need from their entries.
+pub(in crate::config) struct Groups {
+    pub groups: Vec<DeclaredGroup>,
+    /// Folded displayName → index.
+    pub by_name: FastMap<String, usize>,
+    pub extras: Vec<GroupExtra>,
+}
+
+pub(in crate::config) struct GroupExtra {
+    pub file: SourceFile,
+    pub previously: Vec<Located<String>>,
+    /// Nested-group members: (index of the member group, where it is written).
+    pub nested: Vec<(usize, Loc)>,
+}
+
+const GROUP_PREFIX: &str = "group:";
+
+/// Turn the entries into declared groups, reporting duplicates and resolving members.
+pub(super) fn collect(
+    entries: Vec<(SourceFile, GroupEntry)>,
+    users: &Users,
+    problems: &mut Vec<ConfigError>,
+) -> Groups {
+    let mut groups = Groups {
+        groups: Vec::with_capacity(entries.len()),
+        by_name: fast_map(entries.len()),
+        extras: Vec::with_capacity(entries.len()),
+    };
+    let mut external_ids: HashMap<String, (usize, Origin)> = HashMap::new();
+    let mut kept = Vec::with_capacity(entries.len());
+    // First every name, so that members may name groups declared later.
+    for (file, entry) in entries {
+        let origin = Origin::of(&file, entry.display_name.loc);
+        let display_name = entry.display_name.value.clone();
+        let key = fold(&display_name);
+        if let Some(&first) = groups.by_name.get(&key) {
+            let first = &groups.groups[first];
+            problems.push(
+                ConfigError::new(
+                    ConfigErrorKind::DuplicateGroup,
+                    format!("group `{display_name}` is declared twice"),
+                )
+                .at(&origin, "declared again here")
+                .help("group names are compared case-insensitively: merge the two entries")
+                .with_related(note(
+                    ConfigErrorKind::DuplicateGroup,
+                    format!("`{}` is first declared here", first.display_name),
+                    &first.origin,
+                    "first declared here",
+                )),
+            );
+            continue;
+        }
+        let index = groups.groups.len();
+        if let Some(external_id) = &entry.external_id {
+            let here = Origin::of(&file, external_id.loc);
+            match external_ids.get(&external_id.value) {
+                Some((other, first)) => problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::DuplicateExternalId,
+                        format!(
+                            "groups `{}` and `{display_name}` have the same externalId `{}`",
+                            groups.groups[*other].display_name, external_id.value
+                        ),
+                    )
+                    .at(&here, "used again here")
+                    .help("an externalId identifies one group: give each group its own")
+                    .with_related(note(
+                        ConfigErrorKind::DuplicateExternalId,
+                        "first used here",
+                        first,
+                        "first used here",
+                    )),
+                ),
+                None => {
+                    external_ids.insert(external_id.value.clone(), (index, here));
+                }
+            }
+        }
+        groups.by_name.insert(key, index);
+        groups.groups.push(DeclaredGroup {
+            display_name,
+            external_id: entry.external_id.as_ref().map(|e| e.value.clone()),
+            members: None,
+            membership: entry.membership.unwrap_or_default(),
+            privileged: entry.privileged.unwrap_or(false),
+            min_members: entry.min_members.as_ref().map(|m| m.value),
+            previously: Vec::new(),
+            origin,
+        });
+        groups.extras.push(GroupExtra {
+            file: file.clone(),
+            previously: entry.previously.clone().unwrap_or_default(),
+            nested: Vec::new(),
+        });
+        kept.push((index, file, entry));
+    }
+    // Members, on all cores (a million member references are common enough); each
+    // worker drops the entries it has resolved.
+    let suggester = Suggester::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runs = parallel::split(kept, threads * 8);
+    let groups_read = &groups;
+    let results = parallel::map_owned(runs, |run| {
+        let mut found = Vec::new();
+        let mut scratch = Scratch::new(users.users.len(), groups_read.groups.len());
+        let resolved: Vec<(usize, Resolved)> = run
+            .into_iter()
+            .filter_map(|(index, file, entry)| {
+                let listed = entry.members.as_ref()?;
+                let context = Context {
+                    file: &file,
+                    entry: &entry,
+                    users,
+                    groups: groups_read,
+                    suggester: &suggester,
+                };
+                let resolved = resolve_members(&context, &listed.value, &mut scratch, &mut found);
+                let group = &groups_read.groups[index];
+                check_member_count(&file, &entry, group, resolved.members.len(), &mut found);
+                Some((index, resolved))
+            })
+            .collect();
+        (resolved, found)
+    });
+    for (resolved, found) in results {
+        problems.extend(found);
+        for (index, resolved) in resolved {
+            groups.extras[index].nested = resolved.nested;
+            groups.groups[index].members = Some(resolved.members);
+        }
+    }
+    cycles::report_group_cycles(&groups, problems);
+    groups
+}
+
+/// What resolving one group's members reads.
+struct Context<'a> {
+    file: &'a SourceFile,
+    entry: &'a GroupEntry,
+    users: &'a Users,
+    groups: &'a Groups,
+    suggester: &'a Suggester,
+}
+
+/// Buffers reused from one group to the next.
+struct Scratch {
+    folded: String,
+    /// Per user, then per group: the group being resolved when it was last listed
+    /// (`stamp`), and where in that group's list (`position`) — a repeat check without
+    /// hashing, for a million members.
+    stamp: Vec<u32>,
+    position: Vec<u32>,
+    /// The current group's stamp.
+    current: u32,
+}
+
+impl Scratch {
+    fn new(users: usize, groups: usize) -> Scratch {
+        Scratch {
+            folded: String::new(),
+            stamp: vec![0; users + groups],
+            position: vec![0; users + groups],
+            current: 0,
+        }
+    }
+
+    /// Start a group's list.
+    fn next_group(&mut self) {
+        self.current += 1;
+    }
+
+    /// Where the current list first names `slot`, or record `at` as that place.
+    fn first_listed(&mut self, slot: usize, at: usize) -> Option<usize> {
+        let (stamp, position) = (self.stamp.get_mut(slot)?, self.position.get_mut(slot)?);
+        if *stamp == self.current {
+            return Some(*position as usize);
+        }
+        *stamp = self.current;
+        *position = u32::try_from(at).unwrap_or(u32::MAX);
+        None
+    }
+}
+
+struct Resolved {
+    members: Vec<MemberName>,
+    nested: Vec<(usize, Loc)>,
+}
+
+fn resolve_members(
+    context: &Context<'_>,
+    listed: &[Located<Text>],
+    scratch: &mut Scratch,
+    problems: &mut Vec<ConfigError>,
+) -> Resolved {
+    let Context {
+        file,
+        entry,
+        users,
+        groups,
+        suggester,
+    } = *context;
+    let group_name = &entry.display_name.value;
+    let mut members = Vec::with_capacity(listed.len());
+    let mut nested = Vec::new();
+    scratch.next_group();
+    for (position, member) in listed.iter().enumerate() {
+        let text = member.value.as_str(&file.text).trim();
+        let found = match text.strip_prefix(GROUP_PREFIX) {
+            Some(name) => {
+                let name = name.trim();
+                fold_into(name, &mut scratch.folded);
+                match groups.by_name.get(scratch.folded.as_str()) {
+                    Some(&g) => Some((true, g)),
+                    None => {
+                        let help = match suggester
+                            .suggest(name, groups.groups.iter().map(|g| g.display_name.as_str()))
+                        {
+                            Some(near) => format!("did you mean `group:{near}`?"),
+                            None => {
+                                "declare the group under `groups:`, or remove it from the members"
+                                    .to_string()
+                            }
+                        };
+                        problems.push(
+                            ConfigError::new(
+                                ConfigErrorKind::UnknownMember,
+                                format!("group `{group_name}` lists `{text}`, but no group `{name}` is declared"),
+                            )
+                            .at(&Origin::of(file, member.loc), "no group with this name")
+                            .help(help),
+                        );
+                        None
+                    }
+                }
+            }
+            None => {
+                match users.find_with(text, &mut scratch.folded) {
+                    Some(u) => Some((false, u)),
+                    None => {
+                        let candidates = users
+                            .users
+                            .iter()
+                            .flat_map(|u| std::iter::once(u.user_name.as_str()).chain(u.emails()));
+                        let help = match suggester.suggest(text, candidates) {
+                        Some(near) => format!(
+                            "did you mean `{near}`? Members name declared users by userName or email"
+                        ),
+                        None => "declare the user under `users:`, or remove it from the group's members"
+                            .to_string(),
+                    };
+                        problems.push(
+                        ConfigError::new(
+                            ConfigErrorKind::UnknownMember,
+                            format!("group `{group_name}` lists `{text}`, which is not a declared user"),
+                        )
+                        .at(&Origin::of(file, member.loc), "no user with this userName or email")
+                        .help(help),
+                    );
+                        None
+                    }
+                }
+            }
+        };
+        let Some((is_group, index)) = found else {
+            continue;
+        };
+        let slot = if is_group {
+            users.users.len() + index
+        } else {
+            index
+        };
+        if let Some(first) = scratch.first_listed(slot, position) {
+            problems.push(repeated_member(file, group_name, &listed[first], member));
+            continue;
+        }
+        if is_group {
+            nested.push((index, member.loc));
+            members.push(MemberName::Group(groups.groups[index].display_name.clone()));
+        } else {
+            members.push(MemberName::User(users.users[index].user_name.clone()));
+        }
+    }
+    Resolved { members, nested }
+}
+
+fn repeated_member(
+    file: &SourceFile,
+    group: &str,
+    first: &Located<Text>,
+    again: &Located<Text>,
+) -> ConfigError {
+    let (first_text, again_text) = (
+        first.value.as_str(&file.text).trim(),
+        again.value.as_str(&file.text).trim(),
+    );
+    let message = if first_text.eq_ignore_ascii_case(again_text) {
+        format!("`{again_text}` is listed twice in group `{group}`")
+    } else {
+        format!("`{first_text}` and `{again_text}` are the same member of group `{group}`")
+    };
+    ConfigError::new(ConfigErrorKind::DuplicateMember, message)
+        .at(&Origin::of(file, again.loc), "listed again here")
+        .help("list each member once: remove the repeated entry")
+        .with_related(note(
+            ConfigErrorKind::DuplicateMember,
+            "first listed here",
+            &Origin::of(file, first.loc),
+            "first listed here",
+        ))
+}
+
+fn check_member_count(
+    file: &SourceFile,
+    entry: &GroupEntry,
+    group: &DeclaredGroup,
+    count: usize,
+    problems: &mut Vec<ConfigError>,
+) {
+    let listed = entry.members.as_ref().map_or(0, |m| m.value.len());
+    if listed == 0 {
+        let (message, help) = match group.membership {
+            Membership::Authoritative => (
+                format!(
+                    "group `{}` has an empty member list: apply removes every member",
+                    group.display_name
+                ),
+                "list the members, or remove `members:` to leave the group's membership unmanaged",
+            ),
+            Membership::Additive => (
+                format!("group `{}` adds no members", group.display_name),
+                "list the members to add, or remove `members:`",
+            ),
+        };
+        let loc = entry
+            .members
+            .as_ref()
+            .map_or(entry.display_name.loc, |m| m.loc);
+        problems.push(
+            ConfigError::new(ConfigErrorKind::EmptyGroup, message)
+                .at(&Origin::of(file, loc), "no members")
+                .help(help),
+        );
+    }
+    if let (Membership::Authoritative, Some(min)) = (group.membership, &entry.min_members)
+        && (count as u64) < u64::from(min.value)
+    {
+        problems.push(
+            ConfigError::new(
+                ConfigErrorKind::TooFewMembers,
+                format!(
+                    "group `{}` lists {count} member{}, fewer than its `min_members: {}`",
+                    group.display_name,
+                    if count == 1 { "" } else { "s" },
+                    min.value
+                ),
+            )
+            .at(&Origin::of(file, min.loc), "the minimum")
+            .help("add members, or lower `min_members`"),
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Validation: the checks that need more than one entry or more than one file —
+//! duplicates (both places shown), members and managers that name nothing (with "did you
+//! mean"), cycles, former names, the policy's names and patterns — and the conversion of
+//! the decoded files into the `Declared` model, `defaults:` applied.
+//!
+//! Every problem is collected; nothing stops at the first. Problems come back sorted by
+//! file (in load order) and position, errors apart from warnings. Offline only.
+
+mod checks;
+mod cycles;
+mod groups;
+mod prepare;
+mod target;
+mod users;
+
+pub(super) use prepare::{PreparedUser, prepare_users};
+
+use std::collections::HashMap;
+
+use super::declared::Declared;
+use super::diagnostic::{ConfigError, ConfigErrors};
+use super::kind::{ConfigErrorKind, Severity};
+use super::load::Loaded;
+use super::origin::Origin;
+
+/// Validate the loaded files (the root file first) and build the declared model.
+/// `problems` are those found while reading and decoding.
+pub(super) fn validate(
+    files: Vec<Loaded>,
+    digest: String,
+    mut problems: Vec<ConfigError>,
+) -> Result<Declared, ConfigErrors> {
+    let order: HashMap<String, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(index, loaded)| (loaded.file.path.to_string(), index))
+        .collect();
+    let mut files = files.into_iter();
+    let Some(mut root) = files.next() else {
+        return finish(problems, &order, Declared::empty(digest));
+    };
+    let target = root.config.target.take();
+    let policy = root.config.policy.take();
+    let root_file = root.file.clone();
+
+    // Per file: moving whole lists, not 100 000 users one by one.
+    let mut prepared = Vec::new();
+    let mut group_entries = Vec::new();
+    for loaded in std::iter::once(root).chain(files) {
+        let file = loaded.file;
+        prepared.push(loaded.users);
+        group_entries.extend(loaded.config.groups.into_iter().map(|g| (file.clone(), g)));
+    }
+
+    let count = prepared.iter().map(Vec::len).sum();
+    let mut users = users::collect(prepared.into_iter().flatten(), count, &mut problems);
+    users::resolve_managers(&mut users, &mut problems);
+    let mut groups = groups::collect(group_entries, &users, &mut problems);
+    checks::user_previously(&mut users, &mut problems);
+    checks::group_previously(&mut groups, &mut problems);
+    let policy = checks::policy(&root_file, policy, &users, &groups, &mut problems);
+
+    let target = target::target(&root_file, target, &mut problems);
+    let declared = Declared {
+        target,
+        policy,
+        users: users.users,
+        groups: groups.groups,
+        digest,
+        warnings: Vec::new(),
+    };
+    finish(problems, &order, declared)
+}
+
+/// Sort the problems, split errors from warnings, and decide.
+fn finish(
+    mut problems: Vec<ConfigError>,
+    order: &HashMap<String, usize>,
+    mut declared: Declared,
+) -> Result<Declared, ConfigErrors> {
+    let position = |e: &ConfigError| match &e.origin {
+        Some(origin) => (
+            order
+                .get(origin.file.path.as_ref())
+                .copied()
+                .unwrap_or(usize::MAX),
+            origin.offset,
+        ),
+        None => (0, 0),
+    };
+    problems.sort_by_key(position);
+    let (warnings, errors): (Vec<_>, Vec<_>) = problems
+        .into_iter()
+        .partition(|p| p.severity == Severity::Warning);
+    if errors.is_empty() {
+        declared.warnings = warnings;
+        Ok(declared)
+    } else {
+        Err(ConfigErrors { errors, warnings })
+    }
+}
+
+/// A note that points at another place involved in a problem.
+fn note(
+    kind: ConfigErrorKind,
+    message: impl Into<String>,
+    origin: &Origin,
+    label: &str,
+) -> ConfigError {
+    ConfigError::note(kind, message).at(origin, label)
+}

@@ -1,0 +1,233 @@
+//! Declared users across files: userNames and emails unique (case-insensitively),
+//! externalIds unique, managers declared and free of cycles; and the indexes that members
+//! and managers are resolved with.
+
+use std::collections::HashMap;
+
+use super::prepare::PreparedUser;
+use super::{cycles, note};
+use crate::config::declared::DeclaredUser;
+use crate::config::diagnostic::ConfigError;
+use crate::config::kind::ConfigErrorKind;
+use crate::config::model::Located;
+use crate::config::names::{FastMap, fast_map, fold_into};
+use crate::config::origin::{Loc, Origin, SourceFile};
+use crate::config::suggest::Suggester;
+
+/// The declared users and the indexes that members and managers are resolved with.
+pub(in crate::config) struct Users {
+    pub users: Vec<DeclaredUser>,
+    /// Folded userName → index.
+    pub by_name: FastMap<String, usize>,
+    /// Folded email → index of the user that declares it, and where.
+    pub by_email: FastMap<String, (usize, Loc)>,
+    /// Per user: what later checks need from its entry.
+    pub extras: Vec<UserExtra>,
+}
+
+pub(in crate::config) struct UserExtra {
+    pub file: SourceFile,
+    pub manager: Option<Located<String>>,
+    pub previously: Vec<Located<String>>,
+}
+
+impl Users {
+    /// The index of the declared user that `name` (a userName or an email) names;
+    /// `buffer` is scratch space for folding.
+    pub fn find_with(&self, name: &str, buffer: &mut String) -> Option<usize> {
+        fold_into(name, buffer);
+        self.by_name
+            .get(buffer.as_str())
+            .copied()
+            .or_else(|| self.by_email.get(buffer.as_str()).map(|(index, _)| *index))
+    }
+
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.find_with(name, &mut String::new())
+    }
+}
+
+/// Index the `count` prepared users (in load order), reporting duplicates.
+pub(super) fn collect(
+    prepared: impl Iterator<Item = PreparedUser>,
+    count: usize,
+    problems: &mut Vec<ConfigError>,
+) -> Users {
+    let mut users = Users {
+        users: Vec::with_capacity(count),
+        by_name: fast_map(count),
+        by_email: fast_map(count),
+        extras: Vec::with_capacity(count),
+    };
+    // Where each externalId was first used.
+    let mut external_ids: HashMap<String, (usize, Origin)> = HashMap::new();
+    for prepared in prepared {
+        let PreparedUser {
+            user,
+            key,
+            emails,
+            external_id,
+            file,
+            manager,
+            previously,
+        } = prepared;
+        if let Some(&first) = users.by_name.get(&key) {
+            let first = &users.users[first];
+            problems.push(
+                ConfigError::new(
+                    ConfigErrorKind::DuplicateUser,
+                    format!("user `{}` is declared twice", user.user_name),
+                )
+                .at(&user.origin, "declared again here")
+                .help("userNames are compared case-insensitively: remove one of the two entries")
+                .with_related(note(
+                    ConfigErrorKind::DuplicateUser,
+                    format!("`{}` is first declared here", first.user_name),
+                    &first.origin,
+                    "first declared here",
+                )),
+            );
+            continue;
+        }
+        let index = users.users.len();
+        if let Some(external_id) = &external_id {
+            let here = Origin::of(&file, external_id.loc);
+            match external_ids.get(&external_id.value) {
+                Some((other, first)) => problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::DuplicateExternalId,
+                        format!(
+                            "users `{}` and `{}` have the same externalId `{}`",
+                            users.users[*other].user_name, user.user_name, external_id.value
+                        ),
+                    )
+                    .at(&here, "used again here")
+                    .help("an externalId identifies one user: give each user its own")
+                    .with_related(note(
+                        ConfigErrorKind::DuplicateExternalId,
+                        "first used here",
+                        first,
+                        "first used here",
+                    )),
+                ),
+                None => {
+                    external_ids.insert(external_id.value.clone(), (index, here));
+                }
+            }
+        }
+        for (email, loc) in emails {
+            match users.by_email.get(&email) {
+                Some(&(other, first)) if other != index => {
+                    let mut error = ConfigError::new(
+                        ConfigErrorKind::DuplicateEmail,
+                        format!(
+                            "the email `{email}` belongs to two users, `{}` and `{}`",
+                            users.users[other].user_name, user.user_name
+                        ),
+                    )
+                    .at(&Origin::of(&file, loc), "declared again here")
+                    .help("an email address identifies one person: give it to one user only");
+                    error = error.with_related(note(
+                        ConfigErrorKind::DuplicateEmail,
+                        format!("`{}` declares it here", users.users[other].user_name),
+                        &Origin::of(&users.extras[other].file, first),
+                        "first declared here",
+                    ));
+                    problems.push(error);
+                }
+                Some(_) => {}
+                None => {
+                    users.by_email.insert(email, (index, loc));
+                }
+            }
+        }
+        users.by_name.insert(key, index);
+        users.extras.push(UserExtra {
+            file,
+            manager,
+            previously,
+        });
+        users.users.push(user);
+    }
+    check_names_against_emails(&users, problems);
+    users
+}
+
+/// An email that is another user's userName makes members and matching ambiguous.
+fn check_names_against_emails(users: &Users, problems: &mut Vec<ConfigError>) {
+    let mut collisions: Vec<(&String, usize, usize, Origin)> = users
+        .by_email
+        .iter()
+        .filter_map(|(email, &(owner, loc))| {
+            let named = *users.by_name.get(email)?;
+            let file = &users.extras[owner].file;
+            (named != owner).then(|| (email, owner, named, Origin::of(file, loc)))
+        })
+        .collect();
+    // Report in declaration order, not hash order.
+    collisions.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+    for (email, owner, named, email_origin) in collisions {
+        let (owner, named) = (&users.users[owner], &users.users[named]);
+        problems.push(
+            ConfigError::new(
+                ConfigErrorKind::DuplicateEmail,
+                format!(
+                    "`{email}` is the userName of `{}` and an email of `{}`",
+                    named.user_name, owner.user_name
+                ),
+            )
+            .at(&email_origin, "an email of another user's userName")
+            .help(format!(
+                "members and matching look people up by userName or email, so one name must \
+                 mean one person: remove this email from `{}`",
+                owner.user_name
+            ))
+            .with_related(note(
+                ConfigErrorKind::DuplicateEmail,
+                format!("`{}` is declared here", named.user_name),
+                &named.origin,
+                "the userName",
+            )),
+        );
+    }
+}
+
+/// Resolve every `manager` to a declared userName; report unknown managers and cycles.
+/// Cycles are rejected (a self-manager included): an organisation chart is a tree, and a
+/// cycle would leave apply no user to create first.
+pub(super) fn resolve_managers(users: &mut Users, problems: &mut Vec<ConfigError>) {
+    let suggester = Suggester::new();
+    let mut manager_of: Vec<Option<usize>> = Vec::with_capacity(users.users.len());
+    for index in 0..users.users.len() {
+        let Some(manager) = users.extras[index].manager.clone() else {
+            manager_of.push(None);
+            continue;
+        };
+        let found = users.find(&manager.value);
+        manager_of.push(found);
+        match found {
+            Some(found) => {
+                users.users[index].manager = Some(users.users[found].user_name.clone());
+            }
+            None => {
+                let origin = Origin::of(&users.extras[index].file, manager.loc);
+                let help = match suggester.suggest(&manager.value, users.users.iter().map(|u| u.user_name.as_str())) {
+                    Some(near) => format!("did you mean `{near}`? A manager is a declared user, named by userName or email"),
+                    None => "a manager is a declared user, named by userName or email: declare the manager, or remove `manager`".to_string(),
+                };
+                problems.push(
+                    ConfigError::new(
+                        ConfigErrorKind::UnknownManager,
+                        format!(
+                            "the manager of `{}`, `{}`, is not a declared user",
+                            users.users[index].user_name, manager.value
+                        ),
+                    )
+                    .at(&origin, "no user with this userName or email")
+                    .help(help),
+                );
+            }
+        }
+    }
+    cycles::report_manager_cycles(users, &manager_of, problems);
+}
