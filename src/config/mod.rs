@@ -5,7 +5,9 @@
 //! The pipeline is `source` (read files: size and UTF-8 checks) → `yaml` (a tree of
 //! located nodes; aliases, merge keys and limits) → `decode` (the file model, per file:
 //! unknown keys, types, values) → `validate` (across entries and files: duplicates,
-//! references, cycles, policy) → [`Declared`]. `load` drives it.
+//! references, cycles, target and policy) → [`Declared`]. `load` drives it: the root
+//! file first, then the included files (`glob`) on all cores (`parallel`), each with its
+//! `digest`. Problems are `ConfigError`s (`diagnostic`, `kind`) at an `Origin` (`origin`).
 //!
 //! This module is offline: it never reads the live directory and never decides what
 //! changes; it only says what the files declare, or why they cannot be used.

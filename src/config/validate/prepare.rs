@@ -49,17 +49,21 @@ fn prepare(
     defaults: &DefaultsSection,
     problems: &mut Vec<ConfigError>,
 ) -> PreparedUser {
+    let mut entry = entry;
     let emails = declared_emails(file, &entry, defaults, problems);
-    let attributes = attributes(&entry, &emails, defaults);
+    let manager = entry.enterprise.as_mut().and_then(|e| e.manager.take());
+    let previously = entry.previously.take().unwrap_or_default();
+    let external_id = entry.external_id.clone();
+    let attributes = attributes(&mut entry, &emails, defaults);
     let origin = Origin::of(file, entry.user_name.loc);
     let key = fold(&entry.user_name.value);
     PreparedUser {
         emails: emails.into_iter().map(|(e, loc)| (fold(&e), loc)).collect(),
         key,
-        external_id: entry.external_id,
+        external_id,
         file: file.clone(),
-        manager: entry.enterprise.and_then(|e| e.manager),
-        previously: entry.previously.unwrap_or_default(),
+        manager,
+        previously,
         user: DeclaredUser {
             user_name: entry.user_name.value,
             attributes,
@@ -109,16 +113,14 @@ fn declared_emails(
 }
 
 /// The managed attributes of a user in SCIM form: what the entry sets, then what
-/// `defaults:` adds, in the SCIM schema's order.
+/// `defaults:` adds, in the SCIM schema's order. The entry's values are moved, not copied.
 fn attributes(
-    entry: &UserEntry,
+    entry: &mut UserEntry,
     emails: &[(String, Loc)],
     defaults: &DefaultsSection,
 ) -> Map<String, Value> {
-    let string = |own: &Option<String>, default: &Option<String>| {
-        own.as_ref()
-            .or(default.as_ref())
-            .map(|s| Value::String(s.clone()))
+    let string = |own: &mut Option<String>, default: &Option<String>| {
+        own.take().or_else(|| default.clone()).map(Value::String)
     };
     let none = None;
     let email_type = defaults.email_type.as_deref();
@@ -130,27 +132,27 @@ fn attributes(
         }
         None => None,
     };
-    let extensions = entry.extensions.as_deref().unwrap_or_default();
+    let extensions = entry.extensions.take().unwrap_or_default();
     let mut attributes = object(
         [
             (
                 "externalId",
-                entry
-                    .external_id
-                    .as_ref()
-                    .map(|e| Value::String(e.value.clone())),
+                entry.external_id.take().map(|e| Value::String(e.value)),
             ),
-            ("displayName", string(&entry.display_name, &none)),
-            ("name", entry.name.as_ref().map(name_value)),
-            ("nickName", string(&entry.nick_name, &none)),
-            ("title", string(&entry.title, &none)),
-            ("userType", string(&entry.user_type, &defaults.user_type)),
+            ("displayName", string(&mut entry.display_name, &none)),
+            ("name", entry.name.take().map(name_value)),
+            ("nickName", string(&mut entry.nick_name, &none)),
+            ("title", string(&mut entry.title, &none)),
+            (
+                "userType",
+                string(&mut entry.user_type, &defaults.user_type),
+            ),
             (
                 "preferredLanguage",
-                string(&entry.preferred_language, &defaults.preferred_language),
+                string(&mut entry.preferred_language, &defaults.preferred_language),
             ),
-            ("locale", string(&entry.locale, &defaults.locale)),
-            ("timezone", string(&entry.timezone, &defaults.timezone)),
+            ("locale", string(&mut entry.locale, &defaults.locale)),
+            ("timezone", string(&mut entry.timezone, &defaults.timezone)),
             ("active", entry.active.or(defaults.active).map(Value::Bool)),
             ("emails", emails.map(Value::Array)),
             (
@@ -162,13 +164,13 @@ fn attributes(
             ),
             (
                 ENTERPRISE_SCHEMA,
-                enterprise_value(entry.enterprise.as_ref(), defaults),
+                enterprise_value(entry.enterprise.take(), defaults),
             ),
         ],
         extensions.len(),
     );
     for (urn, map) in extensions {
-        attributes.insert(urn.value.clone(), Value::Object(map.clone()));
+        attributes.insert(urn.value, Value::Object(map));
     }
     attributes
 }
@@ -186,16 +188,16 @@ fn object<const N: usize>(entries: [(&str, Option<Value>); N], more: usize) -> M
     map
 }
 
-fn name_value(name: &NameEntry) -> Value {
-    let string = |s: &Option<String>| s.as_ref().map(|s| Value::String(s.clone()));
+fn name_value(name: NameEntry) -> Value {
+    let string = |s: Option<String>| s.map(Value::String);
     Value::Object(object(
         [
-            ("formatted", string(&name.formatted)),
-            ("givenName", string(&name.given_name)),
-            ("familyName", string(&name.family_name)),
-            ("middleName", string(&name.middle_name)),
-            ("honorificPrefix", string(&name.honorific_prefix)),
-            ("honorificSuffix", string(&name.honorific_suffix)),
+            ("formatted", string(name.formatted)),
+            ("givenName", string(name.given_name)),
+            ("familyName", string(name.family_name)),
+            ("middleName", string(name.middle_name)),
+            ("honorificPrefix", string(name.honorific_prefix)),
+            ("honorificSuffix", string(name.honorific_suffix)),
         ],
         0,
     ))
@@ -235,28 +237,28 @@ fn phone_value(phone: &PhoneNumberEntry) -> Value {
 
 /// The enterprise extension without `manager` (resolved separately), defaults filled in;
 /// `None` when neither the entry nor the defaults set anything.
-fn enterprise_value(entry: Option<&EnterpriseEntry>, defaults: &DefaultsSection) -> Option<Value> {
+fn enterprise_value(entry: Option<EnterpriseEntry>, defaults: &DefaultsSection) -> Option<Value> {
+    let entry = entry.unwrap_or_default();
     let shared = defaults.enterprise.as_ref();
-    let own = |f: fn(&EnterpriseEntry) -> &Option<String>| entry.and_then(|e| f(e).clone());
     let default = |f: fn(&EnterpriseDefaults) -> &Option<String>| shared.and_then(|d| f(d).clone());
     let map = object(
         [
-            ("employeeNumber", own(|e| &e.employee_number)),
+            ("employeeNumber", entry.employee_number),
             (
                 "costCenter",
-                own(|e| &e.cost_center).or_else(|| default(|d| &d.cost_center)),
+                entry.cost_center.or_else(|| default(|d| &d.cost_center)),
             ),
             (
                 "organization",
-                own(|e| &e.organization).or_else(|| default(|d| &d.organization)),
+                entry.organization.or_else(|| default(|d| &d.organization)),
             ),
             (
                 "division",
-                own(|e| &e.division).or_else(|| default(|d| &d.division)),
+                entry.division.or_else(|| default(|d| &d.division)),
             ),
             (
                 "department",
-                own(|e| &e.department).or_else(|| default(|d| &d.department)),
+                entry.department.or_else(|| default(|d| &d.department)),
             ),
         ]
         .map(|(key, value)| (key, value.map(Value::String))),

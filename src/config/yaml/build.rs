@@ -147,9 +147,14 @@ impl<'a> Builder<'a> {
             .byte_offset()
             .unwrap_or(start)
             .clamp(start, self.text.len());
-        let marked = self.text.get(start..end).unwrap_or("");
-        let len = marked.find(['\n', '\r']).unwrap_or(marked.len());
-        let len = marked[..len].trim_end().len();
+        let len = if span.end.line() == span.start.line() && self.text.is_char_boundary(end) {
+            // One line (most nodes): the span is the text.
+            end - start
+        } else {
+            let marked = self.text.get(start..end).unwrap_or("");
+            let first_line = marked.find(['\n', '\r']).unwrap_or(marked.len());
+            marked[..first_line].trim_end().len()
+        };
         Loc {
             offset: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(len).unwrap_or(0),
