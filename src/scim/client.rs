@@ -109,6 +109,7 @@ pub struct ScimClient {
     profile: Arc<Profile>,
     retry: RetryPolicy,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    write_limiter: Option<Arc<DefaultDirectRateLimiter>>,
     in_flight: Arc<Semaphore>,
     counters: Arc<Counters>,
     jitter: Arc<Mutex<Jitter>>,
@@ -194,8 +195,12 @@ impl ScimClient {
             .build()
             .map_err(|e| setup(format!("cannot set up the HTTP client: {e}")))?;
         let profile = &settings.profile;
-        let limiter = std::num::NonZeroU32::new(profile.requests_per_minute)
-            .map(|rate| Arc::new(RateLimiter::direct(Quota::per_minute(rate))));
+        let per_minute = |rate: u32| {
+            std::num::NonZeroU32::new(rate)
+                .map(|rate| Arc::new(RateLimiter::direct(Quota::per_minute(rate))))
+        };
+        let limiter = per_minute(profile.requests_per_minute);
+        let write_limiter = per_minute(profile.writes_per_minute);
         Ok(ScimClient {
             http,
             base_url: settings.base_url.clone(),
@@ -203,6 +208,7 @@ impl ScimClient {
             profile: Arc::new(profile.clone()),
             retry: settings.retry,
             limiter,
+            write_limiter,
             in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1) as usize)),
             counters: Arc::new(Counters::default()),
             jitter: Arc::new(Mutex::new(Jitter::from_time())),
@@ -508,6 +514,11 @@ impl ScimClient {
             .await
             .map_err(|_| self.invalid(&request, "the client was shut down"))?;
         if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        if method != reqwest::Method::GET
+            && let Some(limiter) = &self.write_limiter
+        {
             limiter.until_ready().await;
         }
         self.counters.requests.fetch_add(1, Ordering::Relaxed);

@@ -95,6 +95,9 @@ pub struct Profile {
     pub required_user_attributes: Vec<String>,
     /// Client-side rate limit, requests per minute (0: none).
     pub requests_per_minute: u32,
+    /// Client-side limit on writes (POST, PUT, PATCH, DELETE) per minute (0: none), for
+    /// providers that meter writes apart from reads.
+    pub writes_per_minute: u32,
     /// Requests in flight at once.
     pub concurrency: u32,
     /// Whether a group's displayName can be changed with PATCH.
@@ -132,6 +135,7 @@ impl Profile {
             filters: FilterSupport::Full,
             required_user_attributes: Vec::new(),
             requests_per_minute: 0,
+            writes_per_minute: 0,
             concurrency: 4,
             group_rename: true,
         }
@@ -171,15 +175,16 @@ impl Profile {
                 name: name.into(),
                 delete_user: DeleteSemantics::HardDelete,
                 // GitHub asks for at most ~1,000 user operations an hour.
-                requests_per_minute: 16,
-                concurrency: 1,
+                writes_per_minute: 16,
+                concurrency: 2,
                 ..base
             },
             "slack" => Profile {
                 name: name.into(),
                 max_page_size: 1000,
                 delete_user: DeleteSemantics::Deactivate,
-                requests_per_minute: 180,
+                // Slack: user writes 180 a minute, shared across the organisation.
+                writes_per_minute: 180,
                 concurrency: 2,
                 ..base
             },
