@@ -685,3 +685,35 @@ async fn a_retried_post_that_meets_uniqueness_adopts_the_first_attempt() {
         .expect("adopted");
     assert!(String::from_utf8_lossy(&out).contains("created (id first)"));
 }
+
+#[tokio::test]
+async fn an_oversized_response_is_refused_with_a_clear_error() {
+    let server = MockServer::start().await;
+    let too_big = vec![b' '; scimform::scim::MAX_RESPONSE_BYTES + 1];
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(too_big))
+        .mount(&server)
+        .await;
+    let error = live::read(&client(&server, "generic"))
+        .await
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("the response is larger than 67108864 bytes"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn plain_http_to_another_host_is_refused_before_any_request() {
+    let settings = ClientSettings::new("http://scim.example.com/v2", Token::new(TOKEN), "T");
+    let error = ScimClient::new(&settings).expect_err("refused");
+    let rendered = scimform::cli::render_diagnostic(&error, false, 120);
+    assert!(
+        rendered.contains("refusing to send the bearer token over plain http"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("help:"), "{rendered}");
+    assert!(!rendered.contains(TOKEN));
+}
