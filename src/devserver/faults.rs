@@ -235,7 +235,7 @@ pub(crate) fn http_date_in(seconds: u64) -> String {
     let rem = now % 86_400;
     // 1970-01-01 was a Thursday.
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    let (y, m, d) = civil(days as i64);
+    let (y, m, d) = super::ids::civil_from_days(days as i64);
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ][(m as usize).saturating_sub(1).min(11)];
@@ -244,23 +244,6 @@ pub(crate) fn http_date_in(seconds: u64) -> String {
         rem / 3600,
         (rem % 3600) / 60,
         rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        yoe + era * 400 + i64::from(m <= 2),
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
     )
 }
 
@@ -365,7 +348,7 @@ mod tests {
         let date = http_date_in(2);
         assert_eq!(date.len(), 29, "{date}");
         assert!(date.ends_with(" GMT"));
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(super::super::ids::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::super::ids::civil_from_days(11_016), (2000, 2, 29));
     }
 }
