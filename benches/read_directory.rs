@@ -4,8 +4,9 @@
 //! users, 10,000 groups, 1,000,000 memberships), page cap 100 and 20 ms of latency on
 //! every response, then reads it with the library's complete-or-nothing reader and prints
 //! the requests made against the lower bound ⌈U/100⌉+⌈G/100⌉, the wall time against
-//! ⌈requests/concurrency⌉ × latency, the CPU time and the peak memory of this process (the
-//! client; the server runs in its own process).
+//! ⌈requests/concurrency⌉ × latency, the CPU time of the client (this process) and of the
+//! dev-server (its own process, on the same cores) during the read, and the client's
+//! peak memory.
 //!
 //! `cargo bench --bench read_directory [-- USERS GROUPS MEMBERSHIPS CONCURRENCY LATENCY_MS]`
 
@@ -36,9 +37,9 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// User + system CPU time of this process.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// User + system CPU time of a process (`self`, or a pid).
+fn cpu_time(process: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
     // Fields after the command name (which is in parentheses and may hold spaces).
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
@@ -95,13 +96,16 @@ fn main() {
         .build()
         .expect("runtime");
 
-    let cpu_before = cpu_time();
+    let server_pid = server.id().to_string();
+    let cpu_before = cpu_time("self");
+    let server_cpu_before = cpu_time(&server_pid);
     let started = Instant::now();
     let live = runtime
         .block_on(live::read(&client))
         .expect("a complete read");
     let wall = started.elapsed();
-    let cpu = cpu_time() - cpu_before;
+    let cpu = cpu_time("self") - cpu_before;
+    let server_cpu = cpu_time(&server_pid) - server_cpu_before;
     let _ = server.kill();
     let _ = server.wait();
 
@@ -130,6 +134,11 @@ fn main() {
         bound_wall.as_secs_f64(),
         wall.as_secs_f64() / bound_wall.as_secs_f64()
     );
-    println!("client CPU: {:.2} s", cpu.as_secs_f64());
+    println!(
+        "CPU: client {:.2} s, dev-server {:.2} s (both on this machine's {} cores)",
+        cpu.as_secs_f64(),
+        server_cpu.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+    );
     println!("client peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
 }

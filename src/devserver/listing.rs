@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::emulation::{Emulation, Paging};
 use super::error::{ScimError, scim_bytes};
@@ -180,7 +179,8 @@ impl Shape<'_> {
             },
             resources: view,
         };
-        let bytes = serde_json::to_vec(&body)
+        let bytes = body
+            .to_bytes()
             .map_err(|e| ScimError::internal(format!("cannot encode the list: {e}")))?;
         Ok(scim_bytes(StatusCode::OK, bytes))
     }
@@ -196,19 +196,26 @@ struct ListBody<'a> {
     resources: ListView<'a>,
 }
 
-impl Serialize for ListBody<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("schemas", &[LIST_SCHEMA])?;
-        map.serialize_entry("totalResults", &self.total)?;
-        map.serialize_entry("itemsPerPage", &self.items)?;
+impl ListBody<'_> {
+    /// The response body: the envelope, then the resources written by the view.
+    fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(b"{\"schemas\":");
+        serde_json::to_writer(&mut out, &[LIST_SCHEMA])?;
+        out.extend_from_slice(format!(",\"totalResults\":{}", self.total).as_bytes());
+        out.extend_from_slice(format!(",\"itemsPerPage\":{}", self.items).as_bytes());
         if let Some(start) = self.start_index {
-            map.serialize_entry("startIndex", &start)?;
+            out.extend_from_slice(format!(",\"startIndex\":{start}").as_bytes());
         }
         if let Some(next) = &self.next_cursor {
-            map.serialize_entry("nextCursor", next)?;
+            out.extend_from_slice(b",\"nextCursor\":");
+            serde_json::to_writer(&mut out, next)?;
         }
-        map.serialize_entry(self.key, &self.resources)?;
-        map.end()
+        out.push(b',');
+        serde_json::to_writer(&mut out, self.key)?;
+        out.push(b':');
+        self.resources.write_json(&mut out)?;
+        out.push(b'}');
+        Ok(out)
     }
 }

@@ -90,7 +90,7 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
         .users
         .iter()
         .map(|user| {
-            let (entry, department) = user_entry(&user.resource, &user_names, &mut warnings);
+            let (entry, department) = user_entry(&user.resource(), &user_names, &mut warnings);
             (user.user_name.to_lowercase(), department, entry)
         })
         .collect();
@@ -102,14 +102,14 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
         .map(|group| {
             let mut entry = Map::new();
             entry.insert("displayName".into(), json!(group.display_name));
-            if let Some(external_id) = string_attribute(&group.resource, "externalId") {
+            if let Some(external_id) = string_attribute(&group.resource(), "externalId") {
                 entry.insert("externalId".into(), json!(external_id));
             }
             let mut members: Vec<String> = Vec::new();
             for id in &group.members {
-                if let Some(name) = user_names.get(id.as_str()) {
+                if let Some(name) = user_names.get(id) {
                     members.push((*name).to_string());
-                } else if let Some(name) = group_names.get(id.as_str()) {
+                } else if let Some(name) = group_names.get(id) {
                     members.push(format!("group:{name}"));
                 } else {
                     warnings.push(format!(

@@ -8,11 +8,17 @@ use std::collections::HashMap;
 
 use tokio::task::JoinSet;
 
+use serde_json::Value;
+
 use super::error::LiveReadError;
 use super::pager::read_all;
 use super::progress::Progress;
-use super::snapshot::{Live, member_ids};
-use crate::scim::{ResourceKind, ScimClient, encode_query, quote, string_attribute};
+use super::member_ids::MemberIds;
+use super::snapshot::Live;
+use crate::scim::{
+    ResourceKind, ScimClient, ScimId, SlimResource, attribute, encode_query, quote,
+    string_attribute,
+};
 
 /// `GET /Groups/{id}` for every group.
 pub async fn read_by_group(client: &ScimClient, live: &mut Live) -> Result<(), LiveReadError> {
@@ -25,7 +31,7 @@ pub async fn read_by_group(client: &ScimClient, live: &mut Live) -> Result<(), L
     while let Some(joined) = reads.join_next().await {
         let (index, resource) = joined.map_err(|e| interrupted(&e))?;
         let resource = resource?;
-        live.groups[index].members = member_ids(&resource);
+        live.groups[index].members = MemberIds::new(&member_ids(&resource));
     }
     Ok(())
 }
@@ -40,6 +46,7 @@ pub async fn read_by_member_filter(
         ResourceKind::Group,
         &member_filter("scimform-probe-no-such-id"),
         &Progress::none(),
+        SlimResource,
     )
     .await?;
     if !probe.is_empty() {
@@ -48,7 +55,7 @@ pub async fn read_by_member_filter(
             reason: "the server ignores `members eq` filters (a filter for an id that does not exist returned groups), so group memberships cannot be read".to_string(),
         });
     }
-    let index: HashMap<String, usize> = live
+    let index: HashMap<ScimId, usize> = live
         .groups
         .iter()
         .enumerate()
@@ -64,12 +71,13 @@ pub async fn read_by_member_filter(
                 ResourceKind::Group,
                 &member_filter(&user_id),
                 &Progress::none(),
+                SlimResource,
             )
             .await;
             (user_id, groups)
         });
     }
-    let mut memberships: Vec<(usize, String)> = Vec::new();
+    let mut memberships: Vec<(usize, ScimId)> = Vec::new();
     while let Some(joined) = reads.join_next().await {
         let (user_id, groups) = joined.map_err(|e| interrupted(&e))?;
         for group in groups? {
@@ -88,13 +96,26 @@ pub async fn read_by_member_filter(
         }
     }
     memberships.sort();
-    for group in &mut live.groups {
-        group.members.clear();
-    }
+    let mut by_group: Vec<Vec<ScimId>> = vec![Vec::new(); live.groups.len()];
     for (at, user_id) in memberships {
-        live.groups[at].members.push(user_id);
+        by_group[at].push(user_id);
+    }
+    for (group, members) in live.groups.iter_mut().zip(by_group) {
+        group.members = MemberIds::new(&members);
     }
     Ok(())
+}
+
+/// `members[].value` of a group resource, leniently (a member may also be a bare id).
+fn member_ids(group: &Value) -> Vec<&str> {
+    group
+        .as_object()
+        .and_then(|o| attribute(o, "members"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().or_else(|| string_attribute(m, "value")))
+        .collect()
 }
 
 fn member_filter(user_id: &str) -> String {

@@ -8,24 +8,29 @@
 //! looks exactly like what should be deleted. This module only reads.
 
 mod error;
+mod member_ids;
 mod members;
+mod page;
 mod pager;
 mod progress;
 mod snapshot;
 
 pub use error::LiveReadError;
-pub use pager::read_all;
+pub use pager::{Listed, read_all};
 pub use progress::{Progress, ReadProgress};
-pub use snapshot::{Live, LiveGroup, LiveUser};
+pub use member_ids::MemberIds;
+pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
+use page::{GroupReader, UserReader};
 
 /// Read every user and group of the directory, with their memberships.
 pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
     read_with_progress(client, &Progress::none()).await
 }
 
-/// [`read`], telling `progress` after each page.
+/// [`read`], telling `progress` after each page. Users and groups are listed at the
+/// same time (the client bounds the requests in flight); either failing fails the read.
 pub async fn read_with_progress(
     client: &ScimClient,
     progress: &Progress,
@@ -36,18 +41,28 @@ pub async fn read_with_progress(
     } else {
         ""
     };
-    let users = read_all(client, ResourceKind::User, user_query, progress).await?;
     let group_query = match profile.member_read {
         MemberRead::InList => "",
         _ if profile.excluded_attributes_members => "excludedAttributes=members",
         _ => "",
     };
-    let groups = read_all(client, ResourceKind::Group, group_query, progress).await?;
-    let mut live =
-        Live::from_resources(users, groups).map_err(|reason| LiveReadError::Inconsistent {
-            kind: ResourceKind::Group,
-            reason,
-        })?;
+    let (users, groups) = tokio::try_join!(
+        read_all(
+            client,
+            ResourceKind::User,
+            user_query,
+            progress,
+            UserReader
+        ),
+        read_all(
+            client,
+            ResourceKind::Group,
+            group_query,
+            progress,
+            GroupReader
+        ),
+    )?;
+    let mut live = Live { users, groups };
     match profile.member_read {
         MemberRead::InList => {}
         MemberRead::GetById => members::read_by_group(client, &mut live).await?,
@@ -55,3 +70,4 @@ pub async fn read_with_progress(
     }
     Ok(live)
 }
+

@@ -7,38 +7,72 @@
 //! way an id seen twice, a missing id or a total that does not add up is an error.
 
 use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
 use super::progress::{Progress, ReadProgress};
-use super::snapshot::slim;
-use crate::scim::{ListPage, Paging, ResourceKind, ScimClient, ScimError, string_attribute};
+use super::snapshot::{LiveGroup, LiveUser};
+use crate::scim::{
+    ListPage, Paging, ResourceKind, ResourceReader, ScimClient, ScimError, ScimId,
+    string_attribute,
+};
 
-/// Every resource of one kind, or an error: never a partial list. `extra` is added to
-/// each request's query (already encoded, e.g. `excludedAttributes=members`).
-pub async fn read_all(
+/// What a page reader makes of a resource, as far as the pager needs to know it.
+pub trait Listed {
+    /// The resource's id, if it has one.
+    fn listed_id(&self) -> Option<ScimId>;
+}
+
+impl Listed for Value {
+    fn listed_id(&self) -> Option<ScimId> {
+        string_attribute(self, "id").map(ScimId::new)
+    }
+}
+
+impl Listed for LiveUser {
+    fn listed_id(&self) -> Option<ScimId> {
+        Some(self.id.clone())
+    }
+}
+
+impl Listed for LiveGroup {
+    fn listed_id(&self) -> Option<ScimId> {
+        Some(self.id.clone())
+    }
+}
+
+/// Every resource of one kind, each read by `reader`, or an error: never a partial list.
+/// `extra` is added to each request's query (already encoded, e.g.
+/// `excludedAttributes=members`).
+pub async fn read_all<R>(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
     progress: &Progress,
-) -> Result<Vec<Value>, LiveReadError> {
+    reader: R,
+) -> Result<Vec<R::Item>, LiveReadError>
+where
+    R: ResourceReader + Clone + Send + Sync + 'static,
+    R::Item: Listed + Send + 'static,
+{
     match client.profile().paging {
-        Paging::Index => read_indexed(client, kind, extra, progress).await,
-        Paging::Cursor => read_cursor(client, kind, extra, progress).await,
+        Paging::Index => read_indexed(client, kind, extra, progress, reader).await,
+        Paging::Cursor => read_cursor(client, kind, extra, progress, reader).await,
     }
 }
 
 /// Resources gathered so far, with the checks every page passes.
-struct Collector {
+struct Collector<T> {
     kind: ResourceKind,
-    seen: HashSet<String>,
-    items: Vec<Value>,
+    seen: HashSet<ScimId>,
+    items: Vec<T>,
 }
 
-impl Collector {
-    fn new(kind: ResourceKind) -> Collector {
+impl<T: Listed> Collector<T> {
+    fn new(kind: ResourceKind) -> Collector<T> {
         Collector {
             kind,
             seen: HashSet::new(),
@@ -53,13 +87,13 @@ impl Collector {
         }
     }
 
-    fn push(&mut self, resources: Vec<Value>) -> Result<(), LiveReadError> {
-        for mut resource in resources {
-            slim(&mut resource);
-            let Some(id) = string_attribute(&resource, "id") else {
+    fn push(&mut self, resources: Vec<T>) -> Result<(), LiveReadError> {
+        self.items.reserve(resources.len());
+        for resource in resources {
+            let Some(id) = resource.listed_id() else {
                 return Err(self.inconsistent(format!("a {} has no id", self.kind.noun())));
             };
-            if !self.seen.insert(id.to_string()) {
+            if !self.seen.insert(id.clone()) {
                 return Err(self.inconsistent(format!(
                     "{} {id} appeared twice (the list shifted while it was read)",
                     self.kind.noun()
@@ -71,7 +105,20 @@ impl Collector {
     }
 }
 
-fn total_of(page: &ListPage, kind: ResourceKind, start: u64) -> Result<u64, LiveReadError> {
+/// When the `index`th of the remaining pages may be asked for: the first round of
+/// `concurrency` requests is spread evenly over one round trip of the first page, and
+/// the rest queue behind it. Requests sent in lockstep come back in lockstep, so the
+/// server and the client would do all their work in bursts (each slowing the others)
+/// and sit idle in between; spread out, each page is parsed while others are in flight.
+fn ramp_delay(round_trip: Duration, index: u32, concurrency: u32) -> Duration {
+    let slot = index.min(concurrency - 1);
+    round_trip.min(MAX_RAMP) * slot / concurrency
+}
+
+/// The longest a ramp may take, however slow the first page was.
+const MAX_RAMP: Duration = Duration::from_millis(500);
+
+fn total_of<T>(page: &ListPage<T>, kind: ResourceKind, start: u64) -> Result<u64, LiveReadError> {
     page.total_results
         .ok_or_else(|| LiveReadError::Inconsistent {
             kind,
@@ -79,14 +126,21 @@ fn total_of(page: &ListPage, kind: ResourceKind, start: u64) -> Result<u64, Live
         })
 }
 
-async fn read_indexed(
+async fn read_indexed<R>(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
     progress: &Progress,
-) -> Result<Vec<Value>, LiveReadError> {
+    reader: R,
+) -> Result<Vec<R::Item>, LiveReadError>
+where
+    R: ResourceReader + Clone + Send + Sync + 'static,
+    R::Item: Listed + Send + 'static,
+{
     let size = u64::from(client.profile().max_page_size);
-    let first = client.list_page(kind, 1, size, extra).await?;
+    let asked = Instant::now();
+    let first = client.list_page_with(kind, 1, size, extra, &reader).await?;
+    let round_trip = asked.elapsed();
     let total = total_of(&first, kind, 1)?;
     let mut collector = Collector::new(kind);
     let step = first.resources.len() as u64;
@@ -109,23 +163,34 @@ async fn read_indexed(
         return finish(collector, total);
     }
 
-    // The remaining pages, all at once (the client bounds how many are in flight).
+    // The remaining pages, all at once (the client bounds how many are in flight), the
+    // first round spread over one round trip (see `ramp_delay`).
     let mut pages = JoinSet::new();
     let mut start = 1 + step;
+    let mut index = 0;
+    let concurrency = client.profile().concurrency.max(1);
     while start <= total {
         let client = client.clone();
         let extra = extra.to_string();
+        let reader = reader.clone();
+        let delay = ramp_delay(round_trip, index, concurrency);
+        index += 1;
         pages.spawn(async move {
-            let page = client.list_page(kind, start, size, &extra).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let page = client
+                .list_page_with(kind, start, size, &extra, &reader)
+                .await;
             (start, page)
         });
         start += step;
     }
-    let mut by_start: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    let mut by_start: BTreeMap<u64, Vec<R::Item>> = BTreeMap::new();
     while let Some(joined) = pages.join_next().await {
         let (start, page) = joined
             .map_err(|e| collector.inconsistent(format!("a page read was interrupted: {e}")))?;
-        let page: ListPage = page.map_err(|e: ScimError| LiveReadError::Request(e))?;
+        let page: ListPage<R::Item> = page.map_err(|e: ScimError| LiveReadError::Request(e))?;
         let page_total = total_of(&page, kind, start)?;
         if page_total != total {
             pages.abort_all();
@@ -148,9 +213,7 @@ async fn read_indexed(
             read,
             total: Some(total),
         });
-        let mut resources = page.resources;
-        resources.iter_mut().for_each(slim);
-        by_start.insert(start, resources);
+        by_start.insert(start, page.resources);
     }
     for (_, resources) in by_start {
         collector.push(resources)?;
@@ -158,12 +221,17 @@ async fn read_indexed(
     finish(collector, total)
 }
 
-async fn read_cursor(
+async fn read_cursor<R>(
     client: &ScimClient,
     kind: ResourceKind,
     extra: &str,
     progress: &Progress,
-) -> Result<Vec<Value>, LiveReadError> {
+    reader: R,
+) -> Result<Vec<R::Item>, LiveReadError>
+where
+    R: ResourceReader + Sync,
+    R::Item: Listed,
+{
     let size = u64::from(client.profile().max_page_size);
     let mut collector = Collector::new(kind);
     let mut cursor: Option<String> = None;
@@ -171,7 +239,7 @@ async fn read_cursor(
     let mut seen_cursors = HashSet::new();
     loop {
         let page = client
-            .list_cursor_page(kind, cursor.as_deref(), size, extra)
+            .list_cursor_page_with(kind, cursor.as_deref(), size, extra, &reader)
             .await?;
         if let Some(page_total) = page.total_results {
             match total {
@@ -212,7 +280,7 @@ async fn read_cursor(
     }
 }
 
-fn finish(collector: Collector, total: u64) -> Result<Vec<Value>, LiveReadError> {
+fn finish<T: Listed>(collector: Collector<T>, total: u64) -> Result<Vec<T>, LiveReadError> {
     let read = collector.items.len() as u64;
     if read != total {
         return Err(collector.inconsistent(format!(

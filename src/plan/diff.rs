@@ -32,14 +32,14 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
     let live_users = index_unique(
         &live.users,
         |u| &u.user_name,
-        |u| &u.id,
+        |u| u.id.as_str(),
         "users",
         &mut notes,
     );
     let live_groups = index_unique(
         &live.groups,
         |g| &g.display_name,
-        |g| &g.id,
+        |g| g.id.as_str(),
         "groups",
         &mut notes,
     );
@@ -87,11 +87,13 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
                         new: Value::String(user.user_name.clone()),
                     });
                 }
-                attributes.extend(attribute_changes(&user.attributes, &found.resource));
-                let manager = manager.and_then(|wanted| manager_change(found, wanted, &names));
+                let resource = found.resource();
+                attributes.extend(attribute_changes(&user.attributes, &resource));
+                let manager =
+                    manager.and_then(|wanted| manager_change(&resource, wanted, &names));
                 if !attributes.is_empty() || manager.is_some() {
                     user_updates.push(Change::UpdateUser {
-                        id: found.id.clone(),
+                        id: found.id.to_string(),
                         user_name: user.user_name.clone(),
                         attributes,
                         manager,
@@ -138,7 +140,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
                 };
                 if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty() {
                     group_updates.push(Change::UpdateGroup {
-                        id: found.id.clone(),
+                        id: found.id.to_string(),
                         display_name: group.display_name.clone(),
                         attributes,
                         add_members,
@@ -199,7 +201,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
 fn index_unique<'a, T>(
     items: &'a [T],
     name: impl Fn(&T) -> &String,
-    id: impl Fn(&T) -> &String,
+    id: impl Fn(&T) -> &str,
     plural: &str,
     notes: &mut Vec<String>,
 ) -> HashMap<String, &'a T> {
@@ -218,7 +220,7 @@ fn index_unique<'a, T>(
             if found.len() > 1 {
                 duplicates.push((
                     name(found[0]).clone(),
-                    found.iter().map(|f| id(f).clone()).collect(),
+                    found.iter().map(|f| id(f).to_string()).collect(),
                 ));
             }
             (key, found[0])
@@ -317,7 +319,7 @@ impl<'a> NameIndex<'a> {
             id: self
                 .users
                 .get(&user_name.to_lowercase())
-                .map(|u| u.id.clone()),
+                .map(|u| u.id.to_string()),
             r#type: MemberType::User,
         }
     }
@@ -331,7 +333,7 @@ impl<'a> NameIndex<'a> {
                 id: self
                     .groups
                     .get(&display_name.to_lowercase())
-                    .map(|g| g.id.clone()),
+                    .map(|g| g.id.to_string()),
                 r#type: MemberType::Group,
             },
         }
@@ -351,14 +353,13 @@ impl<'a> NameIndex<'a> {
     }
 }
 
-/// The manager change for a live user, if the declared manager is not the live one.
+/// The manager change for a live user (its resource), if the declared manager is not the live one.
 fn manager_change(
-    live: &LiveUser,
+    live: &Value,
     wanted: MemberRef,
     names: &NameIndex<'_>,
 ) -> Option<ManagerChange> {
     let current = live
-        .resource
         .as_object()
         .and_then(|o| attribute(o, ENTERPRISE_USER))
         .and_then(|e| e.as_object())
@@ -389,7 +390,7 @@ fn group_attribute_changes(group: &DeclaredGroup, live: &LiveGroup) -> Vec<Attri
     if let Some(external_id) = &group.external_id {
         declared.insert("externalId".to_string(), Value::String(external_id.clone()));
     }
-    changes.extend(attribute_changes(&declared, &live.resource));
+    changes.extend(attribute_changes(&declared, &live.resource()));
     changes
 }
 
@@ -402,7 +403,7 @@ fn member_changes(
     names: &NameIndex<'_>,
     notes: &mut Vec<String>,
 ) -> (Vec<MemberRef>, Vec<MemberRef>) {
-    let current: BTreeSet<&str> = live.members.iter().map(String::as_str).collect();
+    let current: BTreeSet<&str> = live.members.iter().collect();
     let wanted_ids: HashSet<&str> = wanted.iter().filter_map(|m| m.id.as_deref()).collect();
     let add: Vec<MemberRef> = wanted
         .iter()

@@ -20,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 
 use super::error::{ScimError, ScimErrorKind};
+use super::list_page::{ResourceReader, SlimResource, parse_with};
 use super::patch::{PatchOp, patch_body, quote};
 use super::profile::Profile;
 use super::resource::{ListPage, ResourceKind, string_attribute};
@@ -239,22 +240,38 @@ impl ScimClient {
         count: u64,
         extra: &str,
     ) -> Result<ListPage, ScimError> {
+        self.list_page_with(kind, start_index, count, extra, &SlimResource)
+            .await
+    }
+
+    /// [`list_page`](Self::list_page), each resource read by `reader` as the body is
+    /// parsed.
+    pub async fn list_page_with<R: ResourceReader + Sync>(
+        &self,
+        kind: ResourceKind,
+        start_index: u64,
+        count: u64,
+        extra: &str,
+        reader: &R,
+    ) -> Result<ListPage<R::Item>, ScimError> {
         let path = format!(
             "{}?startIndex={start_index}&count={count}{}",
             kind.endpoint(),
             query_suffix(extra)
         );
-        self.get_list(&path).await
+        self.get_list(&path, reader).await
     }
 
-    /// One page of a cursor-paged list: `GET /Users?count=C[&cursor=X]`.
-    pub async fn list_cursor_page(
+    /// One page of a cursor-paged list: `GET /Users?count=C[&cursor=X]`, each resource
+    /// read by `reader`.
+    pub async fn list_cursor_page_with<R: ResourceReader + Sync>(
         &self,
         kind: ResourceKind,
         cursor: Option<&str>,
         count: u64,
         extra: &str,
-    ) -> Result<ListPage, ScimError> {
+        reader: &R,
+    ) -> Result<ListPage<R::Item>, ScimError> {
         let cursor = cursor
             .map(|c| format!("&cursor={}", encode_query(c)))
             .unwrap_or_default();
@@ -263,13 +280,16 @@ impl ScimClient {
             kind.endpoint(),
             query_suffix(extra)
         );
-        self.get_list(&path).await
+        self.get_list(&path, reader).await
     }
 
-    async fn get_list(&self, path: &str) -> Result<ListPage, ScimError> {
+    async fn get_list<R: ResourceReader + Sync>(
+        &self,
+        path: &str,
+        reader: &R,
+    ) -> Result<ListPage<R::Item>, ScimError> {
         let bytes = self.send_raw(reqwest::Method::GET, path, None).await?;
-        ListPage::from_slice(&bytes)
-            .map_err(|message| self.invalid(&format!("GET {path}"), &message))
+        parse_with(&bytes, reader).map_err(|message| self.invalid(&format!("GET {path}"), &message))
     }
 
     /// `GET /Users?filter=ATTR eq "VALUE"`: the resources whose `attribute` really equals
@@ -284,7 +304,7 @@ impl ScimClient {
     ) -> Result<Vec<Value>, ScimError> {
         let filter = format!("{attribute} eq {}", quote(value));
         let path = format!("{}?filter={}", kind.endpoint(), encode_query(&filter));
-        let page = self.get_list(&path).await?;
+        let page = self.get_list(&path, &SlimResource).await?;
         Ok(page
             .resources
             .into_iter()
@@ -537,13 +557,13 @@ impl ScimClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
-        {
+        let announced = response.content_length().unwrap_or(0);
+        if announced > MAX_RESPONSE_BYTES as u64 {
             return Err(self.too_large(&request));
         }
-        let mut bytes = Vec::new();
+        // Sized once from Content-Length where it is given: a page of megabytes grown by
+        // doubling would briefly hold twice its size.
+        let mut bytes = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = response
             .chunk()
             .await

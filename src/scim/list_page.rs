@@ -1,11 +1,16 @@
-//! Reading a ListResponse body straight from bytes into slim resources.
+//! Reading a ListResponse body straight from bytes, one resource at a time.
 //!
 //! Large directories send pages of a few megabytes, mostly group members with a
 //! `display`, `$ref` and `type` each. Building a JSON tree for all of that and then
-//! throwing most of it away costs more than the network. This reader keeps, per
-//! resource, everything but `meta`, `schemas` and a user's read-only `groups`, and keeps
-//! each member as its bare id. Keys are matched case-insensitively, as on every read.
+//! throwing most of it away costs more than the network. So the envelope
+//! (`totalResults`, `nextCursor`, …) is read here and each resource is handed to a
+//! [`ResourceReader`], which keeps what its caller needs: [`SlimResource`] keeps a JSON
+//! tree without `meta`, `schemas` and a user's read-only `groups`, with each member as
+//! its bare id; the live reader builds its snapshot entries directly. Keys are matched
+//! case-insensitively, as on every read, and are borrowed from the body, not allocated.
+//! This module parses; it sends nothing.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserializer;
@@ -14,28 +19,62 @@ use serde_json::{Map, Value};
 
 use super::resource::{ListPage, as_u64};
 
-/// Parse a ListResponse from its body.
+/// Reads one element of `Resources` into whatever its caller keeps of it.
+pub trait ResourceReader {
+    type Item;
+
+    /// The next resource of the list, or `None` at its end.
+    fn next_resource<'de, A: SeqAccess<'de>>(
+        &self,
+        seq: &mut A,
+    ) -> Result<Option<Self::Item>, A::Error>;
+}
+
+/// Parse a ListResponse from its body, each resource as a slim JSON tree.
 pub fn parse(bytes: &[u8]) -> Result<ListPage, String> {
+    parse_with(bytes, &SlimResource)
+}
+
+/// Parse a ListResponse from its body, each resource read by `reader`.
+pub fn parse_with<R: ResourceReader>(
+    bytes: &[u8],
+    reader: &R,
+) -> Result<ListPage<R::Item>, String> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let page = deserializer
-        .deserialize_map(PageVisitor)
-        .map_err(|e| format!("the ListResponse is not valid JSON of the expected shape: {e}"))?;
+        .deserialize_map(PageVisitor { reader })
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                format!("the ListResponse does not have the expected shape: {e}")
+            }
+            _ => format!("the ListResponse is not valid JSON: {e}"),
+        })?;
     deserializer
         .end()
         .map_err(|e| format!("trailing data after the ListResponse: {e}"))?;
     Ok(page)
 }
 
-struct PageVisitor;
+/// Whether a resource's top-level attribute is one no reader keeps: server metadata,
+/// the schema list, and a user's read-only `groups` (one entry per membership).
+pub fn is_dropped_attribute(key: &str) -> bool {
+    ["meta", "schemas", "groups"]
+        .iter()
+        .any(|skip| key.eq_ignore_ascii_case(skip))
+}
 
-impl<'de> Visitor<'de> for PageVisitor {
-    type Value = ListPage;
+struct PageVisitor<'r, R> {
+    reader: &'r R,
+}
+
+impl<'de, R: ResourceReader> Visitor<'de> for PageVisitor<'_, R> {
+    type Value = ListPage<R::Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a SCIM ListResponse object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ListPage, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut page = ListPage {
             total_results: None,
             next_cursor: None,
@@ -43,9 +82,11 @@ impl<'de> Visitor<'de> for PageVisitor {
             items_per_page: None,
             resources: Vec::new(),
         };
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             if key.eq_ignore_ascii_case("Resources") {
-                page.resources = map.next_value_seed(ResourcesSeed)?;
+                page.resources = map.next_value_seed(ResourcesSeed {
+                    reader: self.reader,
+                })?;
             } else if key.eq_ignore_ascii_case("totalResults") {
                 page.total_results = as_u64(&map.next_value::<Value>()?);
             } else if key.eq_ignore_ascii_case("startIndex") {
@@ -65,53 +106,94 @@ impl<'de> Visitor<'de> for PageVisitor {
     }
 }
 
-/// `Resources`: a list of objects (null counts as empty).
-struct ResourcesSeed;
+/// `Resources`: a list (null counts as empty) of what the reader makes of each element.
+struct ResourcesSeed<'r, R> {
+    reader: &'r R,
+}
 
-impl<'de> DeserializeSeed<'de> for ResourcesSeed {
-    type Value = Vec<Value>;
+impl<'de, R: ResourceReader> DeserializeSeed<'de> for ResourcesSeed<'_, R> {
+    type Value = Vec<R::Item>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Value>, D::Error> {
-        deserializer.deserialize_any(ResourcesVisitor)
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct ResourcesVisitor;
-
-impl<'de> Visitor<'de> for ResourcesVisitor {
-    type Value = Vec<Value>;
+impl<'de, R: ResourceReader> Visitor<'de> for ResourcesSeed<'_, R> {
+    type Value = Vec<R::Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Resources as a list of objects")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut resources = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
-        while let Some(resource) = seq.next_element_seed(ResourceSeed)? {
+        while let Some(resource) = self.reader.next_resource(&mut seq)? {
             resources.push(resource);
         }
         Ok(resources)
     }
 }
 
-/// One resource, slimmed as it is read.
-struct ResourceSeed;
+/// An object key, borrowed from the body unless it holds escapes.
+pub struct KeySeed;
 
-impl<'de> DeserializeSeed<'de> for ResourceSeed {
-    type Value = Value;
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_map(ResourceVisitor)
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
     }
 }
 
-struct ResourceVisitor;
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
 
-impl<'de> Visitor<'de> for ResourceVisitor {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an attribute name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key))
+    }
+}
+
+/// The resource as a JSON tree without the [dropped attributes](is_dropped_attribute),
+/// each member as its bare id.
+#[derive(Clone, Copy, Debug)]
+pub struct SlimResource;
+
+impl ResourceReader for SlimResource {
+    type Item = Value;
+
+    fn next_resource<'de, A: SeqAccess<'de>>(&self, seq: &mut A) -> Result<Option<Value>, A::Error> {
+        seq.next_element_seed(SlimResourceSeed)
+    }
+}
+
+struct SlimResourceSeed;
+
+impl<'de> DeserializeSeed<'de> for SlimResourceSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SlimResourceSeed {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -120,53 +202,54 @@ impl<'de> Visitor<'de> for ResourceVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if ["meta", "schemas", "groups"]
-                .iter()
-                .any(|skip| key.eq_ignore_ascii_case(skip))
-            {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if is_dropped_attribute(&key) {
                 map.next_value::<IgnoredAny>()?;
             } else if key.eq_ignore_ascii_case("members") {
-                let members = map.next_value_seed(MembersSeed)?;
-                object.insert(key, Value::Array(members));
+                let members = map.next_value_seed(MemberIdsSeed)?;
+                let members = members
+                    .into_iter()
+                    .map(|id| Value::String(id.into_owned()))
+                    .collect();
+                object.insert(key.into_owned(), Value::Array(members));
             } else {
                 let value = map.next_value::<Value>()?;
-                object.insert(key, value);
+                object.insert(key.into_owned(), value);
             }
         }
         Ok(Value::Object(object))
     }
 }
 
-/// `members`: each member's `value` as a bare id string (null counts as none).
-struct MembersSeed;
+/// `members`: each member's `value` (an object's `value`, a string or a number, or a bare
+/// string), borrowed from the body where it can be; members without one are left out,
+/// and null counts as no members.
+pub struct MemberIdsSeed;
 
-impl<'de> DeserializeSeed<'de> for MembersSeed {
-    type Value = Vec<Value>;
+impl<'de> DeserializeSeed<'de> for MemberIdsSeed {
+    type Value = Vec<Cow<'de, str>>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Value>, D::Error> {
-        deserializer.deserialize_any(MembersVisitor)
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct MembersVisitor;
-
-impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = Vec<Value>;
+impl<'de> Visitor<'de> for MemberIdsSeed {
+    type Value = Vec<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("members as a list")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Value>, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100_000));
         while let Some(member) = seq.next_element_seed(MemberSeed)? {
             if let Some(id) = member {
-                members.push(Value::String(id));
+                members.push(id);
             }
         }
         Ok(members)
@@ -177,47 +260,104 @@ impl<'de> Visitor<'de> for MembersVisitor {
 struct MemberSeed;
 
 impl<'de> DeserializeSeed<'de> for MemberSeed {
-    type Value = Option<String>;
+    type Value = Option<Cow<'de, str>>;
 
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Option<String>, D::Error> {
-        deserializer.deserialize_any(MemberVisitor)
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct MemberVisitor;
-
-impl<'de> Visitor<'de> for MemberVisitor {
-    type Value = Option<String>;
+impl<'de> Visitor<'de> for MemberSeed {
+    type Value = Option<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member object with a value")
     }
 
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Option<String>, E> {
-        Ok(Some(value.to_string()))
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(value)))
     }
 
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Option<String>, E> {
-        Ok(Some(value))
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_string())))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut id = None;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             if key.eq_ignore_ascii_case("value") {
-                id = match map.next_value::<Value>()? {
-                    Value::String(s) => Some(s),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                };
+                id = map.next_value_seed(IdValueSeed)?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(id)
+    }
+}
+
+/// An id-like value: a string (borrowed where it can be) or a number; anything else is
+/// no id.
+pub struct IdValueSeed;
+
+impl<'de> DeserializeSeed<'de> for IdValueSeed {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdValueSeed {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(Value::from(value).to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
     }
 }
 

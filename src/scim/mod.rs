@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+mod id;
 mod list_page;
 mod patch;
 pub mod profile;
@@ -17,6 +18,11 @@ pub use client::{
     ClientSettings, ClientStats, MAX_RESPONSE_BYTES, SCIM_JSON, ScimClient, Token, encode_query,
 };
 pub use error::{ScimError, ScimErrorKind};
+pub use id::ScimId;
+pub use list_page::{
+    IdValueSeed, KeySeed, MemberIdsSeed, ResourceReader, SlimResource, is_dropped_attribute,
+    parse_with,
+};
 pub use patch::{PATCH_OP_SCHEMA, PatchOp, patch_body, quote};
 pub use profile::{MemberRead, Paging, Profile, RemovalForm};
 pub use resource::{

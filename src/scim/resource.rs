@@ -43,16 +43,17 @@ impl ResourceKind {
     }
 }
 
-/// One page of a list response.
+/// One page of a list response, its resources as JSON trees unless a reader made them
+/// into something else (see `list_page`).
 #[derive(Debug)]
-pub struct ListPage {
+pub struct ListPage<R = Value> {
     /// `totalResults`; required by RFC 7644 for index paging, optional with cursors.
     pub total_results: Option<u64>,
     /// `nextCursor` (cursor paging, RFC 9865): absent on the last page.
     pub next_cursor: Option<String>,
     pub start_index: Option<u64>,
     pub items_per_page: Option<u64>,
-    pub resources: Vec<Value>,
+    pub resources: Vec<R>,
 }
 
 impl ListPage {

@@ -1,0 +1,112 @@
+//! `ScimId`: a resource id as the service provider assigned it — opaque text, shared.
+//!
+//! A large directory names the same user id once as the user and again in every group
+//! that lists them (a million member references for a hundred thousand users), so an id
+//! is a reference-counted string: cloning it copies a pointer, and a reader can make every
+//! mention of one id share one allocation. It compares, hashes and orders as the text it
+//! holds, exactly (ids are case-sensitive). This file only defines the type.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// An opaque SCIM id (`id`, a member's `value`).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScimId(Arc<str>);
+
+impl ScimId {
+    pub fn new(id: &str) -> ScimId {
+        ScimId(Arc::from(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for ScimId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for ScimId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ScimId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for ScimId {
+    fn from(id: &str) -> ScimId {
+        ScimId::new(id)
+    }
+}
+
+impl From<String> for ScimId {
+    fn from(id: String) -> ScimId {
+        ScimId(Arc::from(id))
+    }
+}
+
+impl From<&ScimId> for String {
+    fn from(id: &ScimId) -> String {
+        id.0.to_string()
+    }
+}
+
+impl fmt::Display for ScimId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ScimId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for ScimId {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ScimId {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ScimId {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_as_its_text_and_shares_on_clone() {
+        let id = ScimId::from("2819c223-7f76");
+        let copy = id.clone();
+        assert!(std::ptr::eq(id.as_str(), copy.as_str()), "a clone shares");
+        assert_eq!(id, "2819c223-7f76");
+        assert_eq!(vec![id.clone()], ["2819c223-7f76"]);
+        assert_ne!(id, "2819C223-7F76", "ids are case-sensitive");
+        let set: std::collections::HashSet<ScimId> = [id].into_iter().collect();
+        assert!(set.contains("2819c223-7f76"), "looked up by &str");
+        assert_eq!(format!("{copy} {copy:?}"), "2819c223-7f76 \"2819c223-7f76\"");
+    }
+}
