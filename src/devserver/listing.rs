@@ -157,7 +157,7 @@ impl Shape<'_> {
         next_cursor: Option<String>,
     ) -> Result<Response, ScimError> {
         let (emulation, params) = (self.emulation, self.params);
-        let keep = |name: &str| !emulation.projection || !params.leaves_out(&name.to_lowercase());
+        let keep = |name: &str| !emulation.projection || !params.leaves_out(name);
         let view = ListView {
             store,
             parts: parts

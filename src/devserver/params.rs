@@ -97,13 +97,15 @@ impl Params {
         Ok(params)
     }
 
-    /// Whether the projection leaves `name` (lower case) out of the response.
+    /// Whether the projection leaves the attribute `name` (any case) out of the response.
+    /// Attribute names are ASCII (RFC 7643 §2.1), so no lower-cased copy is made.
     pub(crate) fn leaves_out(&self, name: &str) -> bool {
-        self.excluded.iter().any(|n| n == name)
+        let named = |listed: &String| listed.eq_ignore_ascii_case(name);
+        self.excluded.iter().any(named)
             || self
                 .attributes
                 .as_ref()
-                .is_some_and(|keep| !keep.iter().any(|n| n == name))
+                .is_some_and(|keep| !keep.iter().any(named))
     }
 
     /// Keeps `id` and `schemas` always; applies `attributes` then `excludedAttributes`
@@ -222,6 +224,7 @@ mod tests {
         assert!(p.leaves_out("emails"));
         assert!(p.leaves_out("title"));
         assert!(!p.leaves_out("username"));
+        assert!(p.leaves_out("Emails"), "any case");
         for bad in [
             json!({"schemas": ["urn:x"]}),
             json!({"count": true}),

@@ -259,9 +259,9 @@ fn json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
 /// Whether a string holds a quote, a backslash or a control character. Folded rather
 /// than short-circuited, so that the compiler can check many bytes at a time.
 fn needs_escaping(value: &str) -> bool {
-    value
-        .bytes()
-        .fold(false, |found, b| found | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    value.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 #[cfg(test)]
@@ -299,6 +299,22 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
+    }
+
+    #[test]
+    fn strings_that_need_escaping_are_found_anywhere() {
+        assert!(!needs_escaping(""));
+        assert!(!needs_escaping("user000001@synthetic.test ÄÖ ~\u{7f}"));
+        for bad in ['"', '\\', '\n', '\u{0}', '\u{1f}'] {
+            for at in 0..20 {
+                let mut text: String = "abcdefghijklmnopqrst".into();
+                text.insert(at, bad);
+                assert!(needs_escaping(&text), "{text:?}");
+            }
+        }
+        let mut out = Vec::new();
+        json_str(&mut out, "a\"b\\c\n").expect("written");
+        assert_eq!(out, br#""a\"b\\c\n""#);
     }
 
     #[test]

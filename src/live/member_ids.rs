@@ -7,9 +7,9 @@
 //! Packed per group they cost the id's own bytes plus eight, and two allocations a group.
 //! This file only defines the type.
 
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+
+use super::id_hash::IdHashSet;
 
 /// The distinct member ids of a group.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -23,8 +23,8 @@ pub struct MemberIds {
 impl MemberIds {
     /// The distinct ids among `ids`, keeping the first of each.
     pub fn new<S: AsRef<str>>(ids: &[S]) -> MemberIds {
-        let mut seen: HashSet<&str, BuildHasherDefault<IdHasher>> =
-            HashSet::with_capacity_and_hasher(ids.len(), BuildHasherDefault::default());
+        let mut seen: IdHashSet<&str> =
+            IdHashSet::with_capacity_and_hasher(ids.len(), Default::default());
         let distinct: Vec<&str> = ids
             .iter()
             .map(AsRef::as_ref)
@@ -120,43 +120,6 @@ impl<const N: usize> PartialEq<[&str; N]> for MemberIds {
 impl PartialEq<Vec<&str>> for MemberIds {
     fn eq(&self, other: &Vec<&str>) -> bool {
         self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == *b)
-    }
-}
-
-/// A fast multiplicative hash (the "Fx" hash of rustc) for finding repeated ids within
-/// one group: SipHash's resistance to crafted collisions buys nothing against ids that
-/// the authenticated target assigned, and a read checks a million of them.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl IdHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

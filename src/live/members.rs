@@ -11,9 +11,9 @@ use tokio::task::JoinSet;
 use serde_json::Value;
 
 use super::error::LiveReadError;
+use super::member_ids::MemberIds;
 use super::pager::read_all;
 use super::progress::Progress;
-use super::member_ids::MemberIds;
 use super::snapshot::Live;
 use crate::scim::{
     ResourceKind, ScimClient, ScimId, SlimResource, attribute, encode_query, quote,

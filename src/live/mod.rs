@@ -8,6 +8,7 @@
 //! looks exactly like what should be deleted. This module only reads.
 
 mod error;
+mod id_hash;
 mod member_ids;
 mod members;
 mod page;
@@ -16,9 +17,9 @@ mod progress;
 mod snapshot;
 
 pub use error::LiveReadError;
+pub use member_ids::MemberIds;
 pub use pager::{Listed, read_all};
 pub use progress::{Progress, ReadProgress};
-pub use member_ids::MemberIds;
 pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
@@ -47,13 +48,7 @@ pub async fn read_with_progress(
         _ => "",
     };
     let (users, groups) = tokio::try_join!(
-        read_all(
-            client,
-            ResourceKind::User,
-            user_query,
-            progress,
-            UserReader
-        ),
+        read_all(client, ResourceKind::User, user_query, progress, UserReader),
         read_all(
             client,
             ResourceKind::Group,
@@ -70,4 +65,3 @@ pub async fn read_with_progress(
     }
     Ok(live)
 }
-

@@ -235,9 +235,9 @@ impl CompactObject {
     }
 }
 
-/// Append valid JSON text without the whitespace between its tokens.
+/// Append valid JSON text without the whitespace between its tokens (a scalar has none).
 fn push_minified(out: &mut String, json: &str) {
-    if !json.contains(['\n', '\r', '\t', ' ']) {
+    if !json.starts_with(['{', '[']) || !json.contains(['\n', '\r', '\t', ' ']) {
         out.push_str(json);
         return;
     }

@@ -13,11 +13,11 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
+use super::id_hash::IdHashSet;
 use super::progress::{Progress, ReadProgress};
 use super::snapshot::{LiveGroup, LiveUser};
 use crate::scim::{
-    ListPage, Paging, ResourceKind, ResourceReader, ScimClient, ScimError, ScimId,
-    string_attribute,
+    ListPage, Paging, ResourceKind, ResourceReader, ScimClient, ScimError, ScimId, string_attribute,
 };
 
 /// What a page reader makes of a resource, as far as the pager needs to know it.
@@ -67,7 +67,7 @@ where
 /// Resources gathered so far, with the checks every page passes.
 struct Collector<T> {
     kind: ResourceKind,
-    seen: HashSet<ScimId>,
+    seen: IdHashSet<ScimId>,
     items: Vec<T>,
 }
 
@@ -75,7 +75,7 @@ impl<T: Listed> Collector<T> {
     fn new(kind: ResourceKind) -> Collector<T> {
         Collector {
             kind,
-            seen: HashSet::new(),
+            seen: IdHashSet::default(),
             items: Vec::new(),
         }
     }

@@ -90,9 +90,8 @@ impl Live {
     /// id and a name, exactly as the reader builds one from list pages. Used by tests and
     /// by callers that hold resources already.
     pub fn from_resources(users: Vec<Value>, groups: Vec<Value>) -> Result<Live, String> {
-        let page = |resources: Vec<Value>| {
-            serde_json::json!({ "Resources": resources }).to_string()
-        };
+        let page =
+            |resources: Vec<Value>| serde_json::json!({ "Resources": resources }).to_string();
         let users = parse_with(page(users).as_bytes(), &UserReader)?.resources;
         let groups = parse_with(page(groups).as_bytes(), &GroupReader)?.resources;
         Ok(Live { users, groups })

@@ -89,8 +89,7 @@ pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
                 }
                 let resource = found.resource();
                 attributes.extend(attribute_changes(&user.attributes, &resource));
-                let manager =
-                    manager.and_then(|wanted| manager_change(&resource, wanted, &names));
+                let manager = manager.and_then(|wanted| manager_change(&resource, wanted, &names));
                 if !attributes.is_empty() || manager.is_some() {
                     user_updates.push(Change::UpdateUser {
                         id: found.id.to_string(),
@@ -354,11 +353,7 @@ impl<'a> NameIndex<'a> {
 }
 
 /// The manager change for a live user (its resource), if the declared manager is not the live one.
-fn manager_change(
-    live: &Value,
-    wanted: MemberRef,
-    names: &NameIndex<'_>,
-) -> Option<ManagerChange> {
+fn manager_change(live: &Value, wanted: MemberRef, names: &NameIndex<'_>) -> Option<ManagerChange> {
     let current = live
         .as_object()
         .and_then(|o| attribute(o, ENTERPRISE_USER))

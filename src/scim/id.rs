@@ -107,6 +107,9 @@ mod tests {
         assert_ne!(id, "2819C223-7F76", "ids are case-sensitive");
         let set: std::collections::HashSet<ScimId> = [id].into_iter().collect();
         assert!(set.contains("2819c223-7f76"), "looked up by &str");
-        assert_eq!(format!("{copy} {copy:?}"), "2819c223-7f76 \"2819c223-7f76\"");
+        assert_eq!(
+            format!("{copy} {copy:?}"),
+            "2819c223-7f76 \"2819c223-7f76\""
+        );
     }
 }

@@ -178,7 +178,10 @@ pub struct SlimResource;
 impl ResourceReader for SlimResource {
     type Item = Value;
 
-    fn next_resource<'de, A: SeqAccess<'de>>(&self, seq: &mut A) -> Result<Option<Value>, A::Error> {
+    fn next_resource<'de, A: SeqAccess<'de>>(
+        &self,
+        seq: &mut A,
+    ) -> Result<Option<Value>, A::Error> {
         seq.next_element_seed(SlimResourceSeed)
     }
 }
