@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use scimform::live;
-use scimform::scim::{ClientSettings, Profile, ScimClient, Token};
+use scimform::scim::{ClientSettings, Profile, ResourceKind, ScimClient, Token};
 
 fn arg(index: usize, default: u64) -> u64 {
     std::env::args()
@@ -96,6 +96,23 @@ fn main() {
         .build()
         .expect("runtime");
 
+    // What one request costs on an idle server: the latency plus the timer's rounding and
+    // the HTTP exchange. Measured with a client of its own, so that it is not counted.
+    let round_trip = runtime.block_on(async {
+        let probe = ScimClient::new(&settings).expect("client");
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            let asked = Instant::now();
+            probe
+                .list_page(ResourceKind::User, 1, 1, "")
+                .await
+                .expect("a probe request");
+            times.push(asked.elapsed());
+        }
+        times.sort();
+        times[times.len() / 2]
+    });
+
     let server_pid = server.id().to_string();
     let cpu_before = cpu_time("self");
     let server_cpu_before = cpu_time(&server_pid);
@@ -133,6 +150,13 @@ fn main() {
         wall.as_secs_f64(),
         bound_wall.as_secs_f64(),
         wall.as_secs_f64() / bound_wall.as_secs_f64()
+    );
+    let floor = round_trip * u32::try_from(stats.requests.div_ceil(concurrency)).unwrap_or(0);
+    println!(
+        "  one request to the idle server takes {:.1} ms (median of 7), so the wall at that round trip would be {:.2} s: {:.2}x",
+        round_trip.as_secs_f64() * 1000.0,
+        floor.as_secs_f64(),
+        wall.as_secs_f64() / floor.as_secs_f64()
     );
     println!(
         "CPU: client {:.2} s, dev-server {:.2} s (both on this machine's {} cores)",

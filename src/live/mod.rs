@@ -1,7 +1,8 @@
 //! Reading a whole directory into a `Live` snapshot — completely or not at all.
 //!
-//! Users and groups are listed with the profile's paging (`pager`), group members are
-//! read by the profile's method (`members`), and the result is checked for consistency.
+//! Users and groups are listed at the same time with the profile's paging (`pager`), each
+//! page parsed straight into snapshot entries (`page`); group members are read by the
+//! profile's method (`members`), and the result is checked for consistency.
 //! Any failed request (after the client's retries), a `totalResults` that changes between
 //! pages, an id seen twice, a short or empty page before the end fails the whole read: a
 //! plan must never be built on a partial directory, since what is missing from a read

@@ -73,10 +73,17 @@ struct Collector<T> {
 
 impl<T: Listed> Collector<T> {
     fn new(kind: ResourceKind) -> Collector<T> {
+        Collector::with_capacity(kind, 0)
+    }
+
+    /// Room for `expected` resources (as the server announced them, so bounded: a wrong
+    /// total must not allocate gigabytes).
+    fn with_capacity(kind: ResourceKind, expected: u64) -> Collector<T> {
+        let room = usize::try_from(expected.min(1 << 20)).unwrap_or(0);
         Collector {
             kind,
-            seen: IdHashSet::default(),
-            items: Vec::new(),
+            seen: IdHashSet::with_capacity_and_hasher(room, Default::default()),
+            items: Vec::with_capacity(room),
         }
     }
 
@@ -142,7 +149,7 @@ where
     let first = client.list_page_with(kind, 1, size, extra, &reader).await?;
     let round_trip = asked.elapsed();
     let total = total_of(&first, kind, 1)?;
-    let mut collector = Collector::new(kind);
+    let mut collector = Collector::with_capacity(kind, total);
     let step = first.resources.len() as u64;
     if step == 0 {
         if total > 0 {

@@ -40,7 +40,10 @@ pub fn parse_with<R: ResourceReader>(
     bytes: &[u8],
     reader: &R,
 ) -> Result<ListPage<R::Item>, String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // One UTF-8 check of the whole body is much cheaper than one per string.
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("the ListResponse is not UTF-8 text: {e}"))?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let page = deserializer
         .deserialize_map(PageVisitor { reader })
         .map_err(|e| match e.classify() {
