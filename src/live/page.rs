@@ -180,7 +180,7 @@ impl<'de> Pick<'de> {
     /// An id: a string, or a number written as one.
     fn id(&self) -> Option<Cow<'de, str>> {
         let raw = self.raw?.get();
-        IdValueSeed
+        IdValueSeed::VALUE
             .deserialize(&mut serde_json::Deserializer::from_str(raw))
             .ok()
             .flatten()

@@ -253,7 +253,7 @@ impl<'de> Visitor<'de> for MemberIdsSeed {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100_000));
-        while let Some(member) = seq.next_element_seed(MemberSeed)? {
+        while let Some(member) = seq.next_element_seed(IdValueSeed::MEMBER)? {
             if let Some(id) = member {
                 members.push(id);
             }
@@ -262,52 +262,31 @@ impl<'de> Visitor<'de> for MemberIdsSeed {
     }
 }
 
-/// One member: an object's `value`, or a bare string.
-struct MemberSeed;
-
-impl<'de> DeserializeSeed<'de> for MemberSeed {
-    type Value = Option<Cow<'de, str>>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MemberSeed {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member object with a value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut id = None;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if key.eq_ignore_ascii_case("value") {
-                id = map.next_value_seed(IdValueSeed)?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(id)
-    }
-}
-
 /// An id-like value: a string (borrowed where it can be) or a number; anything else is
-/// no id.
-pub struct IdValueSeed;
+/// no id. As a member (`IdValueSeed::MEMBER`), an object's `value` too, and a member that
+/// is neither an object, a string nor a number is an error.
+#[derive(Clone, Copy)]
+pub struct IdValueSeed {
+    member: bool,
+}
+
+impl IdValueSeed {
+    /// An attribute's value (`id`, a member's `value`).
+    pub const VALUE: IdValueSeed = IdValueSeed { member: false };
+    /// One element of `members`.
+    const MEMBER: IdValueSeed = IdValueSeed { member: true };
+
+    fn not_an_id<E: de::Error>(
+        self,
+        found: de::Unexpected<'_>,
+    ) -> Result<Option<Cow<'static, str>>, E> {
+        if self.member {
+            Err(de::Error::invalid_type(found, &self))
+        } else {
+            Ok(None)
+        }
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for IdValueSeed {
     type Value = Option<Cow<'de, str>>;
@@ -321,7 +300,11 @@ impl<'de> Visitor<'de> for IdValueSeed {
     type Value = Option<Cow<'de, str>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an id")
+        f.write_str(if self.member {
+            "a member object with a value"
+        } else {
+            "an id"
+        })
     }
 
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
@@ -349,21 +332,28 @@ impl<'de> Visitor<'de> for IdValueSeed {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        self.not_an_id(de::Unexpected::Unit)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        self.not_an_id(de::Unexpected::Bool(value))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
+        self.not_an_id(de::Unexpected::Seq)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
+        let mut id = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if self.member && key.eq_ignore_ascii_case("value") {
+                id = map.next_value_seed(IdValueSeed::VALUE)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(id)
     }
 }
 
@@ -403,6 +393,21 @@ mod tests {
         assert!(parse(br#"{"Resources": {}}"#).is_err());
         assert!(parse(br#"{"Resources": [1]}"#).is_err());
         assert!(parse(b"{} trailing").is_err());
+        assert!(
+            parse(br#"{"Resources": [{"id": "g", "members": [true]}]}"#).is_err(),
+            "a member that is no object, string or number"
+        );
+        assert_eq!(
+            parse(
+                br#"{"Resources": [{"id": "g", "members": [7, {"value": 8}, {"value": null}]}]}"#
+            )
+            .map(|p| p.resources[0]["members"].clone()),
+            Ok(serde_json::json!(["7", "8"]))
+        );
+        assert!(
+            parse(b"{\"Resources\": [{\"id\": \"\xff\"}]}").is_err(),
+            "not UTF-8"
+        );
         assert_eq!(
             parse(br#"{"Resources": null}"#).map(|p| p.resources.len()),
             Ok(0)
