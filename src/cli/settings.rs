@@ -162,27 +162,73 @@ pub async fn connect(
 }
 
 /// Read progress as one self-overwriting line on stderr, when it is a terminal and the
-/// user did not ask for quiet; nothing otherwise.
+/// user did not ask for quiet; nothing otherwise. Users and groups are read at the same
+/// time, so the line shows both: `Reading users: 1200/100000, groups: 300/10000`.
 pub fn progress(output: Output) -> crate::live::Progress {
     if !output.stderr_is_terminal || output.quiet {
         return crate::live::Progress::none();
     }
-    let last = std::sync::Mutex::new(std::time::Instant::now());
+    let state = std::sync::Mutex::new(ProgressLine::default());
     crate::live::Progress::new(move |event| {
-        let done = event.total.is_some_and(|t| event.read >= t);
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if !done && last.elapsed() < std::time::Duration::from_millis(100) {
+        let mut line = state.lock().unwrap_or_else(|e| e.into_inner());
+        let kind = usize::from(event.kind == crate::scim::ResourceKind::Group);
+        line.counts[kind] = Some((event.read, event.total));
+        let done = line
+            .counts
+            .iter()
+            .all(|c| c.is_some_and(|(read, total)| total.is_some_and(|t| read >= t)));
+        if !done && line.drawn.elapsed() < std::time::Duration::from_millis(100) {
             return;
         }
-        *last = std::time::Instant::now();
-        let total = event.total.map(|t| format!("/{t}")).unwrap_or_default();
-        eprint!(
-            "\r\x1b[2KReading {}s: {}{total}",
-            event.kind.noun(),
-            event.read
-        );
+        line.drawn = std::time::Instant::now();
         if done {
-            eprint!("\r\x1b[2K");
+            line.clear();
+            return;
         }
+        let parts: Vec<String> = ["users", "groups"]
+            .iter()
+            .zip(line.counts)
+            .filter_map(|(noun, count)| {
+                let (read, total) = count?;
+                let total = total.map(|t| format!("/{t}")).unwrap_or_default();
+                Some(format!("{noun}: {read}{total}"))
+            })
+            .collect();
+        eprint!("\r\x1b[2KReading {}", parts.join(", "));
+        line.shown = true;
     })
+}
+
+/// What the progress line last showed, per kind (users, groups): read and total. The
+/// line is erased when both are complete, or when the read ends anyway (the observer is
+/// dropped with the read, also on an error or a list without totals).
+struct ProgressLine {
+    counts: [Option<(u64, Option<u64>)>; 2],
+    drawn: std::time::Instant,
+    shown: bool,
+}
+
+impl ProgressLine {
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}
+
+impl Default for ProgressLine {
+    fn default() -> ProgressLine {
+        ProgressLine {
+            counts: [None, None],
+            drawn: std::time::Instant::now(),
+            shown: false,
+        }
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        self.clear();
+    }
 }

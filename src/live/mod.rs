@@ -32,7 +32,8 @@ pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
 }
 
 /// [`read`], telling `progress` after each page. Users and groups are listed at the
-/// same time (the client bounds the requests in flight); either failing fails the read.
+/// same time (the client bounds the requests in flight); either failing fails the read,
+/// and when both fail the users' error is the one reported.
 pub async fn read_with_progress(
     client: &ScimClient,
     progress: &Progress,
@@ -48,16 +49,15 @@ pub async fn read_with_progress(
         _ if profile.excluded_attributes_members => "excludedAttributes=members",
         _ => "",
     };
-    let (users, groups) = tokio::try_join!(
-        read_all(client, ResourceKind::User, user_query, progress, UserReader),
-        read_all(
-            client,
-            ResourceKind::Group,
-            group_query,
-            progress,
-            GroupReader
-        ),
-    )?;
+    let users = read_all(client, ResourceKind::User, user_query, progress, UserReader);
+    let groups = read_all(
+        client,
+        ResourceKind::Group,
+        group_query,
+        progress,
+        GroupReader,
+    );
+    let (users, groups) = users_then_groups(users, groups).await?;
     let mut live = Live { users, groups };
     match profile.member_read {
         MemberRead::InList => {}
@@ -65,4 +65,67 @@ pub async fn read_with_progress(
         MemberRead::FilterByMember => members::read_by_member_filter(client, &mut live).await?,
     }
     Ok(live)
+}
+
+/// Both reads, run at the same time, with the error a user sees fixed whichever request
+/// happens to fail first: the users' error wins (and stops the group read); the groups'
+/// error is reported once the users have been read.
+async fn users_then_groups<U, G>(
+    users: impl Future<Output = Result<U, LiveReadError>>,
+    groups: impl Future<Output = Result<G, LiveReadError>>,
+) -> Result<(U, G), LiveReadError> {
+    tokio::pin!(users, groups);
+    let mut groups_read = None;
+    let users = loop {
+        tokio::select! {
+            read = &mut users => break read?,
+            read = &mut groups, if groups_read.is_none() => groups_read = Some(read),
+        }
+    };
+    let groups = match groups_read {
+        Some(read) => read?,
+        None => groups.await?,
+    };
+    Ok((users, groups))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn failed(reason: &str) -> LiveReadError {
+        LiveReadError::Inconsistent {
+            kind: ResourceKind::User,
+            reason: reason.to_string(),
+        }
+    }
+
+    async fn after<T>(ms: u64, result: Result<T, LiveReadError>) -> Result<T, LiveReadError> {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        result
+    }
+
+    fn reason(result: Result<((), ()), LiveReadError>) -> String {
+        match result {
+            Err(LiveReadError::Inconsistent { reason, .. }) => reason,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_users_error_is_reported_whichever_fails_first() {
+        let both = users_then_groups(
+            after(50, Err(failed("users"))),
+            after(1, Err(failed("groups"))),
+        );
+        assert_eq!(reason(both.await), "users");
+        let groups_only = users_then_groups(after(50, Ok(())), after(1, Err(failed("groups"))));
+        assert_eq!(reason(groups_only.await), "groups");
+        let late_groups = users_then_groups(after(1, Ok(())), after(50, Err(failed("groups"))));
+        assert_eq!(reason(late_groups.await), "groups");
+        let fine = users_then_groups(after(5, Ok(1)), after(1, Ok(2)));
+        assert!(matches!(fine.await, Ok((1, 2))));
+    }
 }
