@@ -7,7 +7,6 @@
 //! way an id seen twice, a missing id or a total that does not add up is an error.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -112,19 +111,6 @@ impl<T: Listed> Collector<T> {
     }
 }
 
-/// When the `index`th of the remaining pages may be asked for: the first round of
-/// `concurrency` requests is spread evenly over one round trip of the first page, and
-/// the rest queue behind it. Requests sent in lockstep come back in lockstep, so the
-/// server and the client would do all their work in bursts (each slowing the others)
-/// and sit idle in between; spread out, each page is parsed while others are in flight.
-fn ramp_delay(round_trip: Duration, index: u32, concurrency: u32) -> Duration {
-    let slot = index.min(concurrency - 1);
-    round_trip.min(MAX_RAMP) * slot / concurrency
-}
-
-/// The longest a ramp may take, however slow the first page was.
-const MAX_RAMP: Duration = Duration::from_millis(500);
-
 fn total_of<T>(page: &ListPage<T>, kind: ResourceKind, start: u64) -> Result<u64, LiveReadError> {
     page.total_results
         .ok_or_else(|| LiveReadError::Inconsistent {
@@ -145,9 +131,7 @@ where
     R::Item: Listed + Send + 'static,
 {
     let size = u64::from(client.profile().max_page_size);
-    let asked = Instant::now();
     let first = client.list_page_with(kind, 1, size, extra, &reader).await?;
-    let round_trip = asked.elapsed();
     let total = total_of(&first, kind, 1)?;
     let mut collector = Collector::with_capacity(kind, total);
     let step = first.resources.len() as u64;
@@ -170,22 +154,14 @@ where
         return finish(collector, total);
     }
 
-    // The remaining pages, all at once (the client bounds how many are in flight), the
-    // first round spread over one round trip (see `ramp_delay`).
+    // The remaining pages, all at once (the client bounds how many are in flight).
     let mut pages = JoinSet::new();
     let mut start = 1 + step;
-    let mut index = 0;
-    let concurrency = client.profile().concurrency.max(1);
     while start <= total {
         let client = client.clone();
         let extra = extra.to_string();
         let reader = reader.clone();
-        let delay = ramp_delay(round_trip, index, concurrency);
-        index += 1;
         pages.spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
             let page = client
                 .list_page_with(kind, start, size, &extra, &reader)
                 .await;
