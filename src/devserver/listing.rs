@@ -17,7 +17,7 @@ use super::error::{ScimError, scim_bytes};
 use super::faults::Draw;
 use super::params::Params;
 use super::query::{ListRequest, Position, decode_cursor};
-use super::render::ListView;
+use super::render::{ListView, Row};
 use super::routes::App;
 use super::schema::Kind;
 use super::store::Store;
@@ -167,9 +167,10 @@ impl Shape<'_> {
             members: emulation.group_members_in_list,
             keep: &keep,
         };
+        let rows = view.rows();
         let body = ListBody {
             total: total + usize::from(self.draw.lie_total),
-            items: view.len(),
+            rows: &rows,
             start_index,
             next_cursor,
             key: if emulation.lowercase_resources {
@@ -189,7 +190,8 @@ impl Shape<'_> {
 /// An RFC 7644 ListResponse (with RFC 9865's `nextCursor` when cursor paging).
 struct ListBody<'a> {
     total: usize,
-    items: usize,
+    /// The resources of the page, looked up.
+    rows: &'a [Row<'a>],
     start_index: Option<usize>,
     next_cursor: Option<String>,
     key: &'static str,
@@ -203,7 +205,7 @@ impl ListBody<'_> {
         out.extend_from_slice(b"{\"schemas\":");
         serde_json::to_writer(&mut out, &[LIST_SCHEMA])?;
         out.extend_from_slice(format!(",\"totalResults\":{}", self.total).as_bytes());
-        out.extend_from_slice(format!(",\"itemsPerPage\":{}", self.items).as_bytes());
+        out.extend_from_slice(format!(",\"itemsPerPage\":{}", self.rows.len()).as_bytes());
         if let Some(start) = self.start_index {
             out.extend_from_slice(format!(",\"startIndex\":{start}").as_bytes());
         }
@@ -214,7 +216,7 @@ impl ListBody<'_> {
         out.push(b',');
         serde_json::to_writer(&mut out, self.key)?;
         out.push(b':');
-        self.resources.write_json(&mut out)?;
+        self.resources.write_rows(self.rows, &mut out)?;
         out.push(b'}');
         Ok(out)
     }

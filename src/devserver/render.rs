@@ -101,27 +101,41 @@ pub(crate) struct ListView<'a> {
     pub keep: Keep<'a>,
 }
 
-impl ListView<'_> {
+/// One resource of a view, looked up: its kind, id and record.
+pub(crate) type Row<'a> = (Kind, &'a Arc<str>, &'a Record);
+
+impl<'a> ListView<'a> {
     /// How many resources the view holds.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.resources().count()
+        self.rows().len()
     }
 
-    fn resources(&self) -> impl Iterator<Item = (Kind, &Arc<str>, &Record)> {
-        self.parts.iter().flat_map(move |(kind, ids)| {
-            let table = self.store.table(*kind);
-            ids.iter()
-                .filter_map(move |id| table.rows.get_key_value(id))
-                .map(move |(id, record)| (*kind, id, record))
-        })
+    /// The resources, looked up once (a response needs their count before their text).
+    pub(crate) fn rows(&self) -> Vec<Row<'a>> {
+        self.parts
+            .iter()
+            .flat_map(|(kind, ids)| {
+                let table = self.store.table(*kind);
+                ids.iter()
+                    .filter_map(move |id| table.rows.get_key_value(id))
+                    .map(move |(id, record)| (*kind, id, record))
+            })
+            .collect()
     }
 
     /// The resources as one JSON array, appended to `out`.
+    #[cfg(test)]
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.write_rows(&self.rows(), out)
+    }
+
+    /// `rows` (from [`rows`](Self::rows)) as one JSON array, appended to `out`.
+    pub(crate) fn write_rows(&self, rows: &[Row<'_>], out: &mut Vec<u8>) -> serde_json::Result<()> {
         let users = Prefix::new(&self.store.base_url, Kind::User);
         let groups = Prefix::new(&self.store.base_url, Kind::Group);
         out.push(b'[');
-        for (index, (kind, id, record)) in self.resources().enumerate() {
+        for (index, &(kind, id, record)) in rows.iter().enumerate() {
             if index > 0 {
                 out.push(b',');
             }
@@ -155,7 +169,7 @@ impl ListView<'_> {
                 out.push(b',');
                 json_str(out, key)?;
                 out.push(b':');
-                serde_json::to_writer(&mut *out, value)?;
+                json_value(out, value)?;
             }
         }
         if kind == Kind::Group && self.members && !record.members.is_empty() && keep("members") {
@@ -244,6 +258,39 @@ impl Prefix {
     }
 }
 
+/// `value` as JSON, its strings (and keys) written by [`json_str`]. Stored values were
+/// parsed from requests, so their nesting is bounded.
+fn json_value(out: &mut Vec<u8>, value: &Value) -> serde_json::Result<()> {
+    match value {
+        Value::String(text) => json_str(out, text),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                json_value(out, item)?;
+            }
+            out.push(b']');
+            Ok(())
+        }
+        Value::Object(object) => {
+            out.push(b'{');
+            for (index, (key, item)) in object.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                json_str(out, key)?;
+                out.push(b':');
+                json_value(out, item)?;
+            }
+            out.push(b'}');
+            Ok(())
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => serde_json::to_writer(&mut *out, value),
+    }
+}
+
 /// `value` as a JSON string. Most strings a directory holds need no escaping, and are
 /// copied as they are.
 fn json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
@@ -312,6 +359,10 @@ mod tests {
                 assert!(needs_escaping(&text), "{text:?}");
             }
         }
+        let odd = json!({"a\"": [1, -2.5, null, true, {"k\u{1}": "v\\"}], "b": "ü"});
+        let mut written = Vec::new();
+        json_value(&mut written, &odd).expect("written");
+        assert_eq!(serde_json::from_slice::<Value>(&written).ok(), Some(odd));
         let mut out = Vec::new();
         json_str(&mut out, "a\"b\\c\n").expect("written");
         assert_eq!(out, br#""a\"b\\c\n""#);
