@@ -1,10 +1,10 @@
 //! `ScimId`: a resource id as the service provider assigned it — opaque text, shared.
 //!
-//! A large directory names the same user id once as the user and again in every group
-//! that lists them (a million member references for a hundred thousand users), so an id
-//! is a reference-counted string: cloning it copies a pointer, and a reader can make every
-//! mention of one id share one allocation. It compares, hashes and orders as the text it
-//! holds, exactly (ids are case-sensitive). This file only defines the type.
+//! A read keeps every resource's id in the snapshot and again in the set it checks for
+//! duplicates, and the member-filter read files each membership under a user's id, so an
+//! id is a reference-counted string: cloning it copies a pointer. It compares, hashes and
+//! orders as the text it holds, exactly (ids are case-sensitive). This file only defines
+//! the type.
 
 use std::borrow::Borrow;
 use std::fmt;

@@ -30,11 +30,6 @@ pub trait ResourceReader {
     ) -> Result<Option<Self::Item>, A::Error>;
 }
 
-/// Parse a ListResponse from its body, each resource as a slim JSON tree.
-pub fn parse(bytes: &[u8]) -> Result<ListPage, String> {
-    parse_with(bytes, &SlimResource)
-}
-
 /// Parse a ListResponse from its body, each resource read by `reader`.
 pub fn parse_with<R: ResourceReader>(
     bytes: &[u8],
@@ -361,6 +356,10 @@ impl<'de> Visitor<'de> for IdValueSeed {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn parse(bytes: &[u8]) -> Result<ListPage, String> {
+        parse_with(bytes, &SlimResource)
+    }
 
     #[test]
     fn slims_resources_and_members() {

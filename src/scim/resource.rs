@@ -57,12 +57,6 @@ pub struct ListPage<R = Value> {
 }
 
 impl ListPage {
-    /// Read a ListResponse body, slimming its resources as they are read (see
-    /// `list_page`).
-    pub fn from_slice(bytes: &[u8]) -> Result<ListPage, String> {
-        super::list_page::parse(bytes)
-    }
-
     /// Read a ListResponse leniently. Fails when the resources are not a list of objects.
     pub fn from_json(body: Value) -> Result<ListPage, String> {
         let Value::Object(mut object) = body else {
