@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use super::member_ids::MemberIds;
 use super::snapshot::{LiveGroup, LiveUser, ResourceJson};
 use crate::scim::{
-    IdValueSeed, KeySeed, MemberIdsSeed, ResourceReader, ScimId, is_dropped_attribute,
+    IdValueSeed, KeySeed, MemberIdsSeed, ResourceKind, ResourceReader, ScimId, is_dropped_attribute,
 };
 
 /// Reads each element of a user list into a [`LiveUser`].
@@ -32,14 +32,12 @@ impl ResourceReader for UserReader {
         &self,
         seq: &mut A,
     ) -> Result<Option<LiveUser>, A::Error> {
-        seq.next_element_seed(EntrySeed {
-            kind: EntryKind::User,
-        })?
-        .map(|entry| match entry {
-            Entry::User(user) => Ok(user),
-            Entry::Group(_) => Err(de::Error::custom("a group in a list of users")),
-        })
-        .transpose()
+        let entry = seq.next_element_seed(EntrySeed(ResourceKind::User))?;
+        Ok(entry.map(|entry| LiveUser {
+            id: entry.id,
+            user_name: entry.name,
+            json: entry.json,
+        }))
     }
 }
 
@@ -54,31 +52,28 @@ impl ResourceReader for GroupReader {
         &self,
         seq: &mut A,
     ) -> Result<Option<LiveGroup>, A::Error> {
-        seq.next_element_seed(EntrySeed {
-            kind: EntryKind::Group,
-        })?
-        .map(|entry| match entry {
-            Entry::Group(group) => Ok(group),
-            Entry::User(_) => Err(de::Error::custom("a user in a list of groups")),
-        })
-        .transpose()
+        let entry = seq.next_element_seed(EntrySeed(ResourceKind::Group))?;
+        Ok(entry.map(|entry| LiveGroup {
+            id: entry.id,
+            display_name: entry.name,
+            members: entry.members,
+            json: entry.json,
+        }))
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum EntryKind {
-    User,
-    Group,
+/// What a list element gives either kind of entry.
+struct Entry {
+    id: ScimId,
+    /// The userName or displayName.
+    name: String,
+    /// Groups only (a user's `members`, if any, stay in `json`).
+    members: MemberIds,
+    json: ResourceJson,
 }
 
-enum Entry {
-    User(LiveUser),
-    Group(LiveGroup),
-}
-
-struct EntrySeed {
-    kind: EntryKind,
-}
+/// Reads one resource of the given kind.
+struct EntrySeed(ResourceKind);
 
 impl<'de> DeserializeSeed<'de> for EntrySeed {
     type Value = Entry;
@@ -92,16 +87,14 @@ impl<'de> Visitor<'de> for EntrySeed {
     type Value = Entry;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.kind {
-            EntryKind::User => "a user resource object",
-            EntryKind::Group => "a group resource object",
-        })
+        write!(f, "a {} resource object", self.0.noun())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
-        let name_attribute = match self.kind {
-            EntryKind::User => "userName",
-            EntryKind::Group => "displayName",
+        let kind = self.0;
+        let name_attribute = match kind {
+            ResourceKind::User => "userName",
+            ResourceKind::Group => "displayName",
         };
         let mut json = CompactObject::new();
         let mut id = Pick::new("id");
@@ -112,7 +105,7 @@ impl<'de> Visitor<'de> for EntrySeed {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            if self.kind == EntryKind::Group && key.eq_ignore_ascii_case("members") {
+            if kind == ResourceKind::Group && key.eq_ignore_ascii_case("members") {
                 members.extend(map.next_value_seed(MemberIdsSeed)?);
                 continue;
             }
@@ -121,10 +114,7 @@ impl<'de> Visitor<'de> for EntrySeed {
             name.offer(&key, raw);
             json.push(&key, raw);
         }
-        let noun = match self.kind {
-            EntryKind::User => "user",
-            EntryKind::Group => "group",
-        };
+        let noun = kind.noun();
         let Some(id) = id.id() else {
             return Err(de::Error::custom(format!("a {noun} has no id")));
         };
@@ -133,20 +123,11 @@ impl<'de> Visitor<'de> for EntrySeed {
                 "{noun} {id} has no {name_attribute}"
             )));
         };
-        let id = ScimId::new(&id);
-        let json = json.finish();
-        Ok(match self.kind {
-            EntryKind::User => Entry::User(LiveUser {
-                id,
-                user_name: name,
-                json,
-            }),
-            EntryKind::Group => Entry::Group(LiveGroup {
-                id,
-                display_name: name,
-                members: MemberIds::new(&members),
-                json,
-            }),
+        Ok(Entry {
+            id: ScimId::new(&id),
+            name,
+            members: MemberIds::new(&members),
+            json: json.finish(),
         })
     }
 }
