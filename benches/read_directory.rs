@@ -4,9 +4,9 @@
 //! users, 10,000 groups, 1,000,000 memberships), page cap 100 and 20 ms of latency on
 //! every response, then reads it with the library's complete-or-nothing reader and prints
 //! the requests made against the lower bound ⌈U/100⌉+⌈G/100⌉, the wall time against
-//! ⌈requests/concurrency⌉ × latency, the CPU time of the client (this process) and of the
-//! dev-server (its own process, on the same cores) during the read, and the client's
-//! peak memory.
+//! ⌈requests/concurrency⌉ × latency, when the user and the group list were each complete,
+//! the CPU time of the client (this process) and of the dev-server (its own process, on
+//! the same cores) during the read, and the client's peak memory.
 //!
 //! `cargo bench --bench read_directory [-- USERS GROUPS MEMBERSHIPS CONCURRENCY LATENCY_MS]`
 
@@ -14,9 +14,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use scimform::live;
+use scimform::live::{self, Progress, ReadProgress};
 use scimform::scim::{ClientSettings, Profile, ResourceKind, ScimClient, Token};
 
 fn arg(index: usize, default: u64) -> u64 {
@@ -117,8 +118,20 @@ fn main() {
     let cpu_before = cpu_time("self");
     let server_cpu_before = cpu_time(&server_pid);
     let started = Instant::now();
+    // When each list was complete: lists read at the same time should end together.
+    let finished: Arc<Mutex<Vec<(ResourceKind, Duration)>>> = Arc::default();
+    let progress = {
+        let finished = Arc::clone(&finished);
+        Progress::new(move |p: ReadProgress| {
+            if p.total == Some(p.read)
+                && let Ok(mut finished) = finished.lock()
+            {
+                finished.push((p.kind, started.elapsed()));
+            }
+        })
+    };
     let live = runtime
-        .block_on(live::read(&client))
+        .block_on(live::read_with_progress(&client, &progress))
         .expect("a complete read");
     let wall = started.elapsed();
     let cpu = cpu_time("self") - cpu_before;
@@ -157,6 +170,18 @@ fn main() {
         round_trip.as_secs_f64() * 1000.0,
         floor.as_secs_f64(),
         wall.as_secs_f64() / floor.as_secs_f64()
+    );
+    let finished = finished.lock().map(|f| f.clone()).unwrap_or_default();
+    let at = |kind: ResourceKind| {
+        finished
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(f64::NAN, |(_, t)| t.as_secs_f64())
+    };
+    println!(
+        "  users were complete at {:.2} s, groups at {:.2} s",
+        at(ResourceKind::User),
+        at(ResourceKind::Group)
     );
     println!(
         "CPU: client {:.2} s, dev-server {:.2} s (both on this machine's {} cores)",

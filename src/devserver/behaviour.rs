@@ -55,9 +55,7 @@ pub(crate) async fn layer(State(app): State<App>, mut request: Request, next: Ne
         faults,
         seed: _,
     } = app.behaviour();
-    if !faults.latency.is_zero() {
-        tokio::time::sleep(faults.latency).await;
-    }
+    app.latency().wait().await;
     if let Some(refusal) = missing_user_agent(emulation, &request) {
         return refusal;
     }

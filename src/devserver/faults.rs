@@ -55,7 +55,7 @@ impl fmt::Display for Rate {
 /// The faults to inject. The default injects none.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Faults {
-    /// Added before every response (discovery included).
+    /// Added before every response (discovery included), to a fraction of a millisecond.
     pub latency: Duration,
     /// Requests to /Users and /Groups answered 500, 502 or 503 with a SCIM error body,
     /// not applied.

@@ -34,6 +34,7 @@ mod error;
 mod faults;
 mod filter;
 mod ids;
+mod latency;
 mod listing;
 mod members;
 mod net;

@@ -28,6 +28,7 @@ use super::discovery;
 use super::emulation::{Emulation, UserDelete};
 use super::error::{ScimError, scim_json};
 use super::faults::{Dice, Draw};
+use super::latency::Delay;
 use super::listing;
 use super::params::{Params, QueryResult};
 use super::patch;
@@ -48,6 +49,8 @@ struct Shared {
     token: String,
     data: Option<PathBuf>,
     behaviour: Behaviour,
+    /// `--latency-ms`, added before every response.
+    latency: Delay,
     dice: Dice,
     base_url: String,
     /// Page drift: a first page of users was read since the last drift user went in.
@@ -64,11 +67,13 @@ impl App {
         base_url: String,
     ) -> App {
         let dice = Dice::new(behaviour.seed.unwrap_or_default());
+        let latency = Delay::new(behaviour.faults.latency);
         App(Arc::new(Shared {
             store: RwLock::new(store),
             token,
             data,
             behaviour,
+            latency,
             dice,
             base_url,
             drift_armed: AtomicBool::new(false),
@@ -81,6 +86,10 @@ impl App {
 
     fn emulation(&self) -> &Emulation {
         &self.0.behaviour.emulation
+    }
+
+    pub(crate) fn latency(&self) -> &Delay {
+        &self.0.latency
     }
 
     pub(crate) fn dice(&self) -> &Dice {

@@ -1,7 +1,8 @@
 //! Reading a whole directory into a `Live` snapshot — completely or not at all.
 //!
-//! Users and groups are listed at the same time with the profile's paging (`pager`), each
-//! page parsed straight into snapshot entries (`page`); group members are read by the
+//! Users and groups are listed at the same time with the profile's paging (`pager`), their
+//! pages spread over the requests in flight in proportion (`turns`), each page parsed
+//! straight into snapshot entries (`page`); group members are read by the
 //! profile's method (`members`), and the result is checked for consistency.
 //! Any failed request (after the client's retries), a `totalResults` that changes between
 //! pages, an id seen twice, a short or empty page before the end fails the whole read: a
@@ -16,6 +17,7 @@ mod page;
 mod pager;
 mod progress;
 mod snapshot;
+mod turns;
 
 pub use error::LiveReadError;
 pub use member_ids::MemberIds;
@@ -25,6 +27,8 @@ pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
 use page::{GroupReader, UserReader};
+use pager::read_all_sharing;
+use turns::Turns;
 
 /// Read every user and group of the directory, with their memberships.
 pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
@@ -32,8 +36,9 @@ pub async fn read(client: &ScimClient) -> Result<Live, LiveReadError> {
 }
 
 /// [`read`], telling `progress` after each page. Users and groups are listed at the
-/// same time (the client bounds the requests in flight); either failing fails the read,
-/// and when both fail the users' error is the one reported.
+/// same time, sharing the client's concurrency in proportion to their pages (`Turns`);
+/// either failing fails the read, and when both fail the users' error is the one
+/// reported.
 pub async fn read_with_progress(
     client: &ScimClient,
     progress: &Progress,
@@ -49,13 +54,22 @@ pub async fn read_with_progress(
         _ if profile.excluded_attributes_members => "excludedAttributes=members",
         _ => "",
     };
-    let users = read_all(client, ResourceKind::User, user_query, progress, UserReader);
-    let groups = read_all(
+    let turns = Turns::new(profile.concurrency as usize);
+    let users = read_all_sharing(
+        client,
+        ResourceKind::User,
+        user_query,
+        progress,
+        UserReader,
+        &turns,
+    );
+    let groups = read_all_sharing(
         client,
         ResourceKind::Group,
         group_query,
         progress,
         GroupReader,
+        &turns,
     );
     let (users, groups) = users_then_groups(users, groups).await?;
     let mut live = Live { users, groups };

@@ -1,12 +1,13 @@
 //! Paging through a list endpoint, completely or not at all.
 //!
-//! Index paging reads the first page, then fetches the remaining pages concurrently (the
-//! client bounds requests in flight), each at the start index the first page's length
-//! implies; every page must report the same `totalResults` and be exactly as long as
+//! Index paging reads the first page, then fetches the remaining pages concurrently (as
+//! many at once as the client's concurrency, shared with the other lists of the read by
+//! `Turns`), each at the start index the first page's length implies; every page must report the same `totalResults` and be exactly as long as
 //! its position requires. Cursor paging follows `nextCursor` one page at a time. Either
 //! way an id seen twice, a missing id or a total that does not add up is an error.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -15,6 +16,7 @@ use super::error::LiveReadError;
 use super::id_hash::IdHashSet;
 use super::progress::{Progress, ReadProgress};
 use super::snapshot::{LiveGroup, LiveUser};
+use super::turns::Turns;
 use crate::scim::{
     ListPage, Paging, ResourceKind, ResourceReader, ScimClient, ScimError, ScimId, string_attribute,
 };
@@ -57,8 +59,26 @@ where
     R: ResourceReader + Clone + Send + Sync + 'static,
     R::Item: Listed + Send + 'static,
 {
+    let turns = Turns::new(client.profile().concurrency as usize);
+    read_all_sharing(client, kind, extra, progress, reader, &turns).await
+}
+
+/// [`read_all`], its pages requested when `turns` says, so that lists read at the same
+/// time share the client's requests in proportion to their pages.
+pub(crate) async fn read_all_sharing<R>(
+    client: &ScimClient,
+    kind: ResourceKind,
+    extra: &str,
+    progress: &Progress,
+    reader: R,
+    turns: &Arc<Turns>,
+) -> Result<Vec<R::Item>, LiveReadError>
+where
+    R: ResourceReader + Clone + Send + Sync + 'static,
+    R::Item: Listed + Send + 'static,
+{
     match client.profile().paging {
-        Paging::Index => read_indexed(client, kind, extra, progress, reader).await,
+        Paging::Index => read_indexed(client, kind, extra, progress, reader, turns).await,
         Paging::Cursor => read_cursor(client, kind, extra, progress, reader).await,
     }
 }
@@ -125,6 +145,7 @@ async fn read_indexed<R>(
     extra: &str,
     progress: &Progress,
     reader: R,
+    turns: &Arc<Turns>,
 ) -> Result<Vec<R::Item>, LiveReadError>
 where
     R: ResourceReader + Clone + Send + Sync + 'static,
@@ -154,18 +175,24 @@ where
         return finish(collector, total);
     }
 
-    // The remaining pages, all at once (the client bounds how many are in flight).
+    // The remaining pages, each sent when `turns` gives this list a turn, which it holds
+    // until the body is in (not while it is parsed).
     let mut pages = JoinSet::new();
+    let list = turns.list((total - step).div_ceil(step));
     let mut start = 1 + step;
     while start <= total {
         let client = client.clone();
         let extra = extra.to_string();
         let reader = reader.clone();
+        let turns = Arc::clone(turns);
         pages.spawn(async move {
-            let page = client
-                .list_page_with(kind, start, size, &extra, &reader)
-                .await;
-            (start, page)
+            let turn = turns.take(list).await;
+            let body = client.list_page_body(kind, start, size, &extra).await;
+            drop(turn);
+            (
+                start,
+                body.and_then(|body| client.parse_list(&body, &reader)),
+            )
         });
         start += step;
     }

@@ -116,6 +116,16 @@ pub struct ScimClient {
     jitter: Arc<Mutex<Jitter>>,
 }
 
+/// One list page's body as it arrived, not yet parsed. Fetching and parsing are two
+/// steps so that a caller pacing its requests can let the next one go as soon as the
+/// bytes are in, without waiting for them to be parsed.
+#[derive(Debug)]
+pub struct ListBody {
+    /// The path and query it was asked for, to name the request in a parse error.
+    path: String,
+    bytes: Vec<u8>,
+}
+
 impl fmt::Debug for ScimClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScimClient")
@@ -254,12 +264,35 @@ impl ScimClient {
         extra: &str,
         reader: &R,
     ) -> Result<ListPage<R::Item>, ScimError> {
+        let body = self.list_page_body(kind, start_index, count, extra).await?;
+        self.parse_list(&body, reader)
+    }
+
+    /// The body of one page of a list, as [`list_page_with`](Self::list_page_with) asks
+    /// for it, not yet parsed ([`parse_list`](Self::parse_list) does that).
+    pub async fn list_page_body(
+        &self,
+        kind: ResourceKind,
+        start_index: u64,
+        count: u64,
+        extra: &str,
+    ) -> Result<ListBody, ScimError> {
         let path = format!(
             "{}?startIndex={start_index}&count={count}{}",
             kind.endpoint(),
             query_suffix(extra)
         );
-        self.get_list(&path, reader).await
+        self.fetch_list(path).await
+    }
+
+    /// A list page's body parsed, each resource read by `reader`.
+    pub fn parse_list<R: ResourceReader>(
+        &self,
+        body: &ListBody,
+        reader: &R,
+    ) -> Result<ListPage<R::Item>, ScimError> {
+        parse_with(&body.bytes, reader)
+            .map_err(|message| self.invalid(&format!("GET {}", body.path), &message))
     }
 
     /// One page of a cursor-paged list: `GET /Users?count=C[&cursor=X]`, each resource
@@ -280,16 +313,21 @@ impl ScimClient {
             kind.endpoint(),
             query_suffix(extra)
         );
-        self.get_list(&path, reader).await
+        self.get_list(path, reader).await
     }
 
     async fn get_list<R: ResourceReader + Sync>(
         &self,
-        path: &str,
+        path: String,
         reader: &R,
     ) -> Result<ListPage<R::Item>, ScimError> {
-        let bytes = self.send_raw(reqwest::Method::GET, path, None).await?;
-        parse_with(&bytes, reader).map_err(|message| self.invalid(&format!("GET {path}"), &message))
+        let body = self.fetch_list(path).await?;
+        self.parse_list(&body, reader)
+    }
+
+    async fn fetch_list(&self, path: String) -> Result<ListBody, ScimError> {
+        let bytes = self.send_raw(reqwest::Method::GET, &path, None).await?;
+        Ok(ListBody { path, bytes })
     }
 
     /// `GET /Users?filter=ATTR eq "VALUE"`: the resources whose `attribute` really equals
@@ -304,7 +342,7 @@ impl ScimClient {
     ) -> Result<Vec<Value>, ScimError> {
         let filter = format!("{attribute} eq {}", quote(value));
         let path = format!("{}?filter={}", kind.endpoint(), encode_query(&filter));
-        let page = self.get_list(&path, &SlimResource).await?;
+        let page = self.get_list(path, &SlimResource).await?;
         Ok(page
             .resources
             .into_iter()
