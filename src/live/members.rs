@@ -12,8 +12,7 @@ use serde_json::Value;
 
 use super::error::LiveReadError;
 use super::member_ids::MemberIds;
-use super::pager::read_all;
-use super::progress::Progress;
+use super::pager::{ListRead, read_all};
 use super::snapshot::Live;
 use crate::scim::{
     ResourceKind, ScimClient, ScimId, SlimResource, attribute, encode_query, quote,
@@ -41,11 +40,9 @@ pub async fn read_by_member_filter(
     client: &ScimClient,
     live: &mut Live,
 ) -> Result<(), LiveReadError> {
+    let probe_filter = member_filter("scimform-probe-no-such-id");
     let probe = read_all(
-        client,
-        ResourceKind::Group,
-        &member_filter("scimform-probe-no-such-id"),
-        &Progress::none(),
+        ListRead::new(client, ResourceKind::Group, &probe_filter),
         SlimResource,
     )
     .await?;
@@ -66,11 +63,9 @@ pub async fn read_by_member_filter(
         let client = client.clone();
         let user_id = user.id.clone();
         reads.spawn(async move {
+            let filter = member_filter(&user_id);
             let groups = read_all(
-                &client,
-                ResourceKind::Group,
-                &member_filter(&user_id),
-                &Progress::none(),
+                ListRead::new(&client, ResourceKind::Group, &filter),
                 SlimResource,
             )
             .await;

@@ -21,7 +21,7 @@ mod turns;
 
 pub use error::LiveReadError;
 pub use member_ids::MemberIds;
-pub use pager::{Listed, read_all};
+pub use pager::{ListRead, Listed, read_all};
 pub use progress::{Progress, ReadProgress};
 pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
@@ -55,22 +55,14 @@ pub async fn read_with_progress(
         _ => "",
     };
     let turns = Turns::new(profile.concurrency as usize);
-    let users = read_all_sharing(
+    let list = |kind, extra| ListRead {
         client,
-        ResourceKind::User,
-        user_query,
+        kind,
+        extra,
         progress,
-        UserReader,
-        &turns,
-    );
-    let groups = read_all_sharing(
-        client,
-        ResourceKind::Group,
-        group_query,
-        progress,
-        GroupReader,
-        &turns,
-    );
+    };
+    let users = read_all_sharing(list(ResourceKind::User, user_query), UserReader, &turns);
+    let groups = read_all_sharing(list(ResourceKind::Group, group_query), GroupReader, &turns);
     let (users, groups) = users_then_groups(users, groups).await?;
     let mut live = Live { users, groups };
     match profile.member_read {

@@ -45,31 +45,43 @@ impl Listed for LiveGroup {
     }
 }
 
-/// Every resource of one kind, each read by `reader`, or an error: never a partial list.
-/// `extra` is added to each request's query (already encoded, e.g.
-/// `excludedAttributes=members`).
-pub async fn read_all<R>(
-    client: &ScimClient,
-    kind: ResourceKind,
-    extra: &str,
-    progress: &Progress,
-    reader: R,
-) -> Result<Vec<R::Item>, LiveReadError>
+/// One list to read: from where, which kind, and whom to tell as it goes.
+#[derive(Debug, Clone, Copy)]
+pub struct ListRead<'a> {
+    pub client: &'a ScimClient,
+    pub kind: ResourceKind,
+    /// Added to each request's query (already encoded, e.g. `excludedAttributes=members`).
+    pub extra: &'a str,
+    pub progress: &'a Progress,
+}
+
+impl<'a> ListRead<'a> {
+    /// A list of `kind` with no extra query, nobody told of its progress.
+    pub fn new(client: &'a ScimClient, kind: ResourceKind, extra: &'a str) -> ListRead<'a> {
+        static NONE: Progress = Progress::none();
+        ListRead {
+            client,
+            kind,
+            extra,
+            progress: &NONE,
+        }
+    }
+}
+
+/// Every resource of the list, each read by `reader`, or an error: never a partial list.
+pub async fn read_all<R>(list: ListRead<'_>, reader: R) -> Result<Vec<R::Item>, LiveReadError>
 where
     R: ResourceReader + Clone + Send + Sync + 'static,
     R::Item: Listed + Send + 'static,
 {
-    let turns = Turns::new(client.profile().concurrency as usize);
-    read_all_sharing(client, kind, extra, progress, reader, &turns).await
+    let turns = Turns::new(list.client.profile().concurrency as usize);
+    read_all_sharing(list, reader, &turns).await
 }
 
 /// [`read_all`], its pages requested when `turns` says, so that lists read at the same
 /// time share the client's requests in proportion to their pages.
 pub(crate) async fn read_all_sharing<R>(
-    client: &ScimClient,
-    kind: ResourceKind,
-    extra: &str,
-    progress: &Progress,
+    list: ListRead<'_>,
     reader: R,
     turns: &Arc<Turns>,
 ) -> Result<Vec<R::Item>, LiveReadError>
@@ -77,9 +89,9 @@ where
     R: ResourceReader + Clone + Send + Sync + 'static,
     R::Item: Listed + Send + 'static,
 {
-    match client.profile().paging {
-        Paging::Index => read_indexed(client, kind, extra, progress, reader, turns).await,
-        Paging::Cursor => read_cursor(client, kind, extra, progress, reader).await,
+    match list.client.profile().paging {
+        Paging::Index => read_indexed(list, reader, turns).await,
+        Paging::Cursor => read_cursor(list, reader).await,
     }
 }
 
@@ -140,10 +152,12 @@ fn total_of<T>(page: &ListPage<T>, kind: ResourceKind, start: u64) -> Result<u64
 }
 
 async fn read_indexed<R>(
-    client: &ScimClient,
-    kind: ResourceKind,
-    extra: &str,
-    progress: &Progress,
+    ListRead {
+        client,
+        kind,
+        extra,
+        progress,
+    }: ListRead<'_>,
     reader: R,
     turns: &Arc<Turns>,
 ) -> Result<Vec<R::Item>, LiveReadError>
@@ -178,7 +192,7 @@ where
     // The remaining pages, each sent when `turns` gives this list a turn, which it holds
     // until the body is in (not while it is parsed).
     let mut pages = JoinSet::new();
-    let list = turns.list((total - step).div_ceil(step));
+    let share = turns.list((total - step).div_ceil(step));
     let mut start = 1 + step;
     while start <= total {
         let client = client.clone();
@@ -186,7 +200,7 @@ where
         let reader = reader.clone();
         let turns = Arc::clone(turns);
         pages.spawn(async move {
-            let turn = turns.take(list).await;
+            let turn = turns.take(share).await;
             let body = client.list_page_body(kind, start, size, &extra).await;
             drop(turn);
             (
@@ -232,10 +246,12 @@ where
 }
 
 async fn read_cursor<R>(
-    client: &ScimClient,
-    kind: ResourceKind,
-    extra: &str,
-    progress: &Progress,
+    ListRead {
+        client,
+        kind,
+        extra,
+        progress,
+    }: ListRead<'_>,
     reader: R,
 ) -> Result<Vec<R::Item>, LiveReadError>
 where

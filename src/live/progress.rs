@@ -20,8 +20,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn none() -> Progress {
-        Progress::default()
+    pub const fn none() -> Progress {
+        Progress { observer: None }
     }
 
     pub fn new(observer: impl Fn(ReadProgress) + Send + Sync + 'static) -> Progress {
