@@ -206,8 +206,7 @@ impl<'f> Decoder<'f> {
         let help = match closest(&entry.key, keys.iter().copied()) {
             Some(known) => format!("did you mean `{known}`?"),
             None => format!(
-                "{} may have: {}",
-                capitalise(what),
+                "{what} may have: {}",
                 keys.iter()
                     .map(|k| format!("`{k}`"))
                     .collect::<Vec<_>>()
@@ -247,14 +246,6 @@ pub(super) struct Key<'a>(pub &'a str);
 impl fmt::Display for Key<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}`", abbreviate(self.0))
-    }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
