@@ -9,179 +9,24 @@ mod support;
 use reqwest::header::{CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::probe::{
+    ERROR, GROUP, LIST, PATCH_OP, Probe, Reply, SCIM_JSON, USER, assert_scim_error, id_of,
+    member_values, resources, urlencode,
+};
 use support::scim2_server::Scim2Server;
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-const SCIM_JSON: &str = "application/scim+json";
-
-/// What one request got back.
-struct Reply {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    raw: String,
-    body: Value,
+fn start(test: &str) -> Option<Probe> {
+    Probe::start(test, Scim2Server::start)
 }
 
-impl Reply {
-    fn header(&self, name: reqwest::header::HeaderName) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().expect("header is ASCII").to_owned())
-    }
-}
-
-struct Probe {
-    server: Scim2Server,
-    http: reqwest::Client,
-}
-
-impl Probe {
-    fn start(test: &str) -> Option<Probe> {
-        let Some(server) = Scim2Server::start() else {
-            support::print_interop_skip(test);
-            return None;
-        };
-        Some(Probe {
-            server,
-            http: support::http_client(),
-        })
-    }
-
-    /// A request with the bearer token; `body` is sent with `content_type`.
-    async fn send_as(
-        &self,
-        method: Method,
-        path: &str,
-        content_type: Option<&str>,
-        body: Option<String>,
-    ) -> Reply {
-        let url = self.server.url(path);
-        let mut req = self
-            .http
-            .request(method.clone(), &url)
-            .header("Authorization", self.server.auth_header());
-        if let Some(ct) = content_type {
-            req = req.header(CONTENT_TYPE, ct);
-        }
-        if let Some(body) = body {
-            req = req.body(body);
-        }
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let raw = resp
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: reading body: {e}"));
-        let body = if raw.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&raw)
-                .unwrap_or_else(|e| panic!("{method} {url}: body is not JSON ({e}): {raw}"))
-        };
-        Reply {
-            status,
-            headers,
-            raw,
-            body,
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let ct = body.map(|_| SCIM_JSON);
-        self.send_as(method, path, ct, body.map(Value::to_string))
-            .await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.send(Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(Method::POST, path, Some(&body)).await
-    }
-    async fn put(&self, path: &str, body: Value) -> Reply {
-        self.send(Method::PUT, path, Some(&body)).await
-    }
-    async fn delete(&self, path: &str) -> Reply {
-        self.send(Method::DELETE, path, None).await
-    }
-    async fn patch(&self, path: &str, operations: Value) -> Reply {
-        let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
-        self.send(Method::PATCH, path, Some(&body)).await
-    }
-
-    /// POST a user that must be created; returns its id.
-    async fn create_user(&self, user_name: &str) -> String {
-        let r = self
-            .post(
-                "/Users",
-                json!({ "schemas": [USER], "userName": user_name }),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "POST /Users {user_name}: {}",
-            r.raw
-        );
-        id_of(&r.body)
-    }
-
-    /// The values of a group's `members`, read with GET /Groups/{id}.
-    async fn member_values(&self, group_id: &str) -> Vec<String> {
-        let r = self.get(&format!("/Groups/{group_id}")).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
-        member_values(&r.body)
-    }
-}
-
-fn id_of(resource: &Value) -> String {
-    resource["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {resource}"))
-        .to_owned()
-}
-
-fn member_values(group: &Value) -> Vec<String> {
-    group["members"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .map(|m| m["value"].as_str().expect("member value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn resources(list: &Value) -> &Vec<Value> {
-    list["Resources"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no Resources array in {list}"))
-}
-
+/// A SCIM error body (RFC 7644 §3.12), as `application/scim+json`.
 fn assert_error(r: &Reply, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "{}", r.raw);
-    // RFC 7644 §3.12: status is a string.
-    assert_eq!(r.body["status"], json!(status.to_string()), "{}", r.raw);
-    match scim_type {
-        Some(t) => assert_eq!(r.body["scimType"], json!(t), "{}", r.raw),
-        None => assert!(r.body.get("scimType").is_none(), "{}", r.raw),
-    }
-    assert!(r.body["detail"].is_string(), "{}", r.raw);
-    assert_eq!(r.header(CONTENT_TYPE).as_deref(), Some(SCIM_JSON));
+    assert_scim_error(r, status, scim_type, SCIM_JSON);
 }
 
 #[tokio::test]
 async fn scim2_server_discovery_and_auth() {
-    let Some(p) = Probe::start("scim2_server_discovery_and_auth") else {
+    let Some(p) = start("scim2_server_discovery_and_auth") else {
         return;
     };
     assert!(p.server.base_url.ends_with("/v2"), "{}", p.server.base_url);
@@ -234,7 +79,7 @@ async fn scim2_server_discovery_and_auth() {
 
 #[tokio::test]
 async fn scim2_server_users() {
-    let Some(p) = Probe::start("scim2_server_users") else {
+    let Some(p) = start("scim2_server_users") else {
         return;
     };
 
@@ -564,7 +409,7 @@ async fn scim2_server_users() {
 
 #[tokio::test]
 async fn scim2_server_paging() {
-    let Some(p) = Probe::start("scim2_server_paging") else {
+    let Some(p) = start("scim2_server_paging") else {
         return;
     };
     let mut ids = Vec::new();
@@ -627,7 +472,7 @@ async fn scim2_server_paging() {
 
 #[tokio::test]
 async fn scim2_server_groups_and_membership() {
-    let Some(p) = Probe::start("scim2_server_groups_and_membership") else {
+    let Some(p) = start("scim2_server_groups_and_membership") else {
         return;
     };
     let alice = p.create_user("alice").await;
@@ -842,17 +687,4 @@ async fn scim2_server_groups_and_membership() {
     let r = p.delete(&format!("/Groups/{eng}")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.raw);
     assert_error(&p.get(&format!("/Groups/{eng}")).await, 404, None);
-}
-
-/// Percent-encode a query value (RFC 3986 unreserved characters pass through).
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

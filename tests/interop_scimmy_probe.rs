@@ -17,205 +17,22 @@ mod support;
 use reqwest::header::{CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use support::probe::{
+    ERROR, GROUP, LIST, Probe, Reply, SCIM_JSON, USER, assert_scim_error, id_of, ids,
+    member_values, resources,
+};
 use support::scimmy::Scimmy;
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-const SCIM_JSON: &str = "application/scim+json";
 /// What scimmy-routers answers with: Express adds the charset.
 const SCIM_JSON_UTF8: &str = "application/scim+json; charset=utf-8";
 
-/// What one request got back.
-struct Reply {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    raw: String,
-    body: Value,
+fn start(test: &str) -> Option<Probe> {
+    Probe::start(test, Scimmy::start)
 }
 
-impl Reply {
-    fn header(&self, name: reqwest::header::HeaderName) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().expect("header is ASCII").to_owned())
-    }
-}
-
-struct Probe {
-    server: Scimmy,
-    http: reqwest::Client,
-}
-
-impl Probe {
-    fn start(test: &str) -> Option<Probe> {
-        let Some(server) = Scimmy::start() else {
-            support::print_interop_skip(test);
-            return None;
-        };
-        Some(Probe {
-            server,
-            http: support::http_client(),
-        })
-    }
-
-    /// A request with the bearer token; `body` is sent with `content_type`.
-    async fn send_as(
-        &self,
-        method: Method,
-        path: &str,
-        content_type: Option<&str>,
-        body: Option<String>,
-    ) -> Reply {
-        let url = self.server.url(path);
-        let mut req = self
-            .http
-            .request(method.clone(), &url)
-            .header("Authorization", self.server.auth_header());
-        if let Some(ct) = content_type {
-            req = req.header(CONTENT_TYPE, ct);
-        }
-        if let Some(body) = body {
-            req = req.body(body);
-        }
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let raw = resp
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: reading body: {e}"));
-        let body = if raw.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&raw)
-                .unwrap_or_else(|e| panic!("{method} {url}: body is not JSON ({e}): {raw}"))
-        };
-        Reply {
-            status,
-            headers,
-            raw,
-            body,
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let ct = body.map(|_| SCIM_JSON);
-        self.send_as(method, path, ct, body.map(Value::to_string))
-            .await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.send(Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(Method::POST, path, Some(&body)).await
-    }
-    async fn put(&self, path: &str, body: Value) -> Reply {
-        self.send(Method::PUT, path, Some(&body)).await
-    }
-    async fn delete(&self, path: &str) -> Reply {
-        self.send(Method::DELETE, path, None).await
-    }
-    async fn patch(&self, path: &str, operations: Value) -> Reply {
-        let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
-        self.send(Method::PATCH, path, Some(&body)).await
-    }
-
-    /// GET `endpoint?filter=FILTER` (and `extra`, already encoded, e.g. `&count=5`).
-    async fn filter(&self, endpoint: &str, filter: &str, extra: &str) -> Reply {
-        self.get(&format!("{endpoint}?filter={}{extra}", urlencode(filter)))
-            .await
-    }
-
-    /// POST a user that must be created; returns its id.
-    async fn create_user(&self, user_name: &str) -> String {
-        let r = self
-            .post(
-                "/Users",
-                json!({ "schemas": [USER], "userName": user_name }),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "POST /Users {user_name}: {}",
-            r.raw
-        );
-        id_of(&r.body)
-    }
-
-    /// POST a group that must be created; returns its id.
-    async fn create_group(&self, name: &str, members: &[&str]) -> String {
-        let members: Vec<Value> = members.iter().map(|m| json!({ "value": m })).collect();
-        let r = self
-            .post(
-                "/Groups",
-                json!({ "schemas": [GROUP], "displayName": name, "members": members }),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "POST /Groups {name}: {}",
-            r.raw
-        );
-        id_of(&r.body)
-    }
-
-    /// The values of a group's `members`, read with GET /Groups/{id}.
-    async fn member_values(&self, group_id: &str) -> Vec<String> {
-        let r = self.get(&format!("/Groups/{group_id}")).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
-        member_values(&r.body)
-    }
-}
-
-fn id_of(resource: &Value) -> String {
-    resource["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no id in {resource}"))
-        .to_owned()
-}
-
-fn member_values(group: &Value) -> Vec<String> {
-    group["members"]
-        .as_array()
-        .map(|ms| {
-            ms.iter()
-                .map(|m| m["value"].as_str().expect("member value").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn resources(list: &Value) -> &Vec<Value> {
-    list["Resources"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no Resources array in {list}"))
-}
-
-fn ids(list: &Value) -> Vec<String> {
-    resources(list).iter().map(id_of).collect()
-}
-
-/// A SCIM error body: RFC 7644 §3.12 shape, `status` as a string, content type
-/// `application/scim+json; charset=utf-8`.
+/// A SCIM error body (RFC 7644 §3.12), as `application/scim+json; charset=utf-8`.
 fn assert_error(r: &Reply, status: u16, scim_type: Option<&str>) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.raw);
-    assert_eq!(r.body["schemas"], json!([ERROR]), "{}", r.raw);
-    assert_eq!(r.body["status"], json!(status.to_string()), "{}", r.raw);
-    match scim_type {
-        Some(t) => assert_eq!(r.body["scimType"], json!(t), "{}", r.raw),
-        None => assert!(r.body.get("scimType").is_none(), "{}", r.raw),
-    }
-    assert!(r.body["detail"].is_string(), "{}", r.raw);
-    assert_eq!(r.header(CONTENT_TYPE).as_deref(), Some(SCIM_JSON_UTF8));
+    assert_scim_error(r, status, scim_type, SCIM_JSON_UTF8);
 }
 
 /// scimmy's ids here are the app's random UUIDs: 36 characters, 4 hyphens.
@@ -226,7 +43,7 @@ fn assert_uuid(id: &str) {
 
 #[tokio::test]
 async fn scimmy_discovery_and_auth() {
-    let Some(p) = Probe::start("scimmy_discovery_and_auth") else {
+    let Some(p) = start("scimmy_discovery_and_auth") else {
         return;
     };
     assert!(
@@ -310,7 +127,7 @@ async fn scimmy_discovery_and_auth() {
 
 #[tokio::test]
 async fn scimmy_users() {
-    let Some(p) = Probe::start("scimmy_users") else {
+    let Some(p) = start("scimmy_users") else {
         return;
     };
 
@@ -686,7 +503,7 @@ async fn scimmy_users() {
 
 #[tokio::test]
 async fn scimmy_paging() {
-    let Some(p) = Probe::start("scimmy_paging") else {
+    let Some(p) = start("scimmy_paging") else {
         return;
     };
     // 25 users: more than scimmy's default page of 20.
@@ -774,7 +591,7 @@ async fn scimmy_paging() {
 
 #[tokio::test]
 async fn scimmy_groups_and_membership() {
-    let Some(p) = Probe::start("scimmy_groups_and_membership") else {
+    let Some(p) = start("scimmy_groups_and_membership") else {
         return;
     };
     let alice = p.create_user("alice").await;
@@ -1025,17 +842,4 @@ async fn scimmy_groups_and_membership() {
     assert!(p.member_values(&outer).await.is_empty());
     let r = p.delete(&format!("/Groups/{empty}")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.raw);
-}
-
-/// Percent-encode a query value (RFC 3986 unreserved characters pass through).
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

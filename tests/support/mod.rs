@@ -6,8 +6,10 @@
 
 pub mod cycle;
 pub mod dev_server;
+pub mod probe;
 pub mod scim2_server;
 pub mod scimmy;
+pub mod third_party;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
-//! Runs the third-party Python SCIM server `scim2-server` (PyPI, pinned in
-//! `scripts/interop-setup.sh`) on 127.0.0.1 for the interop tests.
+//! The third-party Python SCIM server `scim2-server` (PyPI, pinned in
+//! `scripts/interop-setup.sh`, installed in `.interop/venv`), run on 127.0.0.1 for the
+//! interop tests by [`ThirdPartyServer`].
 //!
 //! ```ignore
 //! let Some(server) = support::scim2_server::Scim2Server::start() else {
@@ -9,192 +10,49 @@
 //! // server.base_url == "http://127.0.0.1:PORT/v2", bearer token server.token
 //! ```
 //!
-//! Each call starts a fresh server (an empty in-memory directory) on its own free
-//! port; dropping the value kills it. `scripts/interop-setup.sh` (the venv under
-//! `.interop/venv`) runs once per test process; the script holds a `flock`, so
-//! several test processes starting at once do not race on the venv.
-//!
-//! Facts about scim2-server 0.8.3 the helpers rely on: it prints
-//! `Serving SCIM on http://HOST:PORT/v2` once listening, serves under `/v2`, and
-//! with `--bearer-token T` answers 401 to requests without `Authorization: Bearer T`.
+//! Each call starts a fresh server (an empty in-memory directory). Facts about
+//! scim2-server 0.8.3 this relies on: it serves under `/v2`, logs "Address already in
+//! use" when its port is taken, and with `--bearer-token T` answers 401 to requests
+//! without `Authorization: Bearer T`.
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{interop_skipped, repo_root};
+use super::repo_root;
+use super::third_party::{Launch, ThirdPartyServer};
 
-/// How long the server may take to answer its first request.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Attempts at starting the server, in case another process takes the port between
-/// picking it and the server binding it.
-const START_ATTEMPTS: u32 = 3;
+/// Starts `scim2-server`.
+pub struct Scim2Server;
 
-/// A running `scim2-server`, killed on drop.
-pub struct Scim2Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT/v2`, without a trailing slash.
-    pub base_url: String,
-    /// The bearer token the server accepts (`Authorization: Bearer <token>`).
-    pub token: String,
-    pub port: u16,
-    /// Where the server's stdout and stderr go (`.interop/logs/scim2-server-PORT.log`).
-    /// Kept when the test panics or `SCIMFORM_KEEP_INTEROP_LOGS` is set, removed
-    /// otherwise.
-    pub log_path: PathBuf,
-}
-
-/// Result of running `scripts/interop-setup.sh`, once per test process.
-static SETUP: OnceLock<Result<String, String>> = OnceLock::new();
-static STARTED: AtomicU32 = AtomicU32::new(0);
+static LAUNCH: Launch = Launch {
+    name: "scim2-server",
+    log_name: "scim2-server",
+    mount: "/v2",
+    port_taken: "Address already in use",
+    command,
+    spawn_hint: "",
+    hold_stdin: false,
+    setup_arg: None,
+    needs: "Interop tests need scim2-server from PyPI in .interop/venv.",
+    installed: scim2_server_exe,
+    setup: OnceLock::new(),
+};
 
 impl Scim2Server {
-    /// Start a fresh server, or return `None` when `SCIMFORM_SKIP_INTEROP` is set
-    /// (the caller then prints [`super::print_interop_skip`]). Any other failure
-    /// panics with the output of the setup script or the server's log: an interop
-    /// test never skips silently.
-    pub fn start() -> Option<Scim2Server> {
-        if interop_skipped() {
-            return None;
-        }
-        if let Err(msg) = SETUP.get_or_init(run_setup_script) {
-            panic!("{msg}");
-        }
-        let exe = scim2_server_exe();
-        let mut failures = Vec::new();
-        for attempt in 1..=START_ATTEMPTS {
-            match Self::try_start(&exe) {
-                Ok(server) => return Some(server),
-                Err(StartError::PortTaken(msg)) if attempt < START_ATTEMPTS => failures.push(msg),
-                Err(StartError::PortTaken(msg) | StartError::Fatal(msg)) => {
-                    failures.push(msg);
-                    break;
-                }
-            }
-        }
-        panic!(
-            "\n==== scim2-server could not be started ====\n{}\n===========================================\n",
-            failures.join("\n---- next attempt ----\n")
-        );
-    }
-
-    fn try_start(exe: &Path) -> Result<Scim2Server, StartError> {
-        let port = free_port();
-        let token = fresh_token();
-        let logs = repo_root().join(".interop").join("logs");
-        std::fs::create_dir_all(&logs)
-            .map_err(|e| StartError::Fatal(format!("cannot create {}: {e}", logs.display())))?;
-        let log_path = logs.join(format!("scim2-server-{port}.log"));
-        let log = File::create(&log_path)
-            .map_err(|e| StartError::Fatal(format!("cannot create {}: {e}", log_path.display())))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| StartError::Fatal(format!("cannot clone log file handle: {e}")))?;
-        let child = Command::new(exe)
-            .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--bearer-token", &token])
-            .env("PYTHONUNBUFFERED", "1")
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .spawn()
-            .map_err(|e| StartError::Fatal(format!("cannot spawn {}: {e}", exe.display())))?;
-        let mut server = Scim2Server {
-            child,
-            base_url: format!("http://127.0.0.1:{port}/v2"),
-            token,
-            port,
-            log_path,
-        };
-        server.wait_ready()?;
-        Ok(server)
-    }
-
-    /// Poll `GET /v2/ServiceProviderConfig` until it answers 200.
-    fn wait_ready(&mut self) -> Result<(), StartError> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let log = self.log_tail(60);
-                let msg = format!(
-                    "scim2-server on port {} exited early with {status}; log {}:\n{log}",
-                    self.port,
-                    self.log_path.display()
-                );
-                return Err(if log.contains("Address already in use") {
-                    StartError::PortTaken(msg)
-                } else {
-                    StartError::Fatal(msg)
-                });
-            }
-            let last = match probe(self.port, &self.token) {
-                Ok(status_line) if status_line.split_whitespace().nth(1) == Some("200") => {
-                    return Ok(());
-                }
-                Ok(status_line) => format!("answered {status_line:?}"),
-                Err(e) => e.to_string(),
-            };
-            if Instant::now() >= deadline {
-                return Err(StartError::Fatal(format!(
-                    "scim2-server on port {} not ready after {READY_TIMEOUT:?} \
-                     (last probe of /v2/ServiceProviderConfig: {last}); log {}:\n{}",
-                    self.port,
-                    self.log_path.display(),
-                    self.log_tail(60)
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The last `lines` lines of the server's log, for failure messages.
-    pub fn log_tail(&self, lines: usize) -> String {
-        match std::fs::read_to_string(&self.log_path) {
-            Ok(text) => {
-                let all: Vec<&str> = text.lines().collect();
-                all[all.len().saturating_sub(lines)..].join("\n")
-            }
-            Err(e) => format!("(cannot read {}: {e})", self.log_path.display()),
-        }
-    }
-
-    /// `{base_url}{path}`, e.g. `server.url("/Users")`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
-    }
-
-    /// The value of the `Authorization` header the server accepts.
-    pub fn auth_header(&self) -> String {
-        format!("Bearer {}", self.token)
+    /// A fresh server, or `None` when `SCIMFORM_SKIP_INTEROP` is set.
+    pub fn start() -> Option<ThirdPartyServer> {
+        ThirdPartyServer::start(&LAUNCH)
     }
 }
 
-impl Drop for Scim2Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "---- tail of scim2-server log {} ----\n{}\n---- end of scim2-server log ----",
-                self.log_path.display(),
-                self.log_tail(40)
-            );
-        } else if std::env::var_os("SCIMFORM_KEEP_INTEROP_LOGS").is_none() {
-            // A test that passed leaves no log behind, so .interop/logs stays small.
-            let _ = std::fs::remove_file(&self.log_path);
-        }
-    }
-}
-
-enum StartError {
-    /// The server could not bind its port: worth another try on another port.
-    PortTaken(String),
-    Fatal(String),
+fn command(port: u16, token: &str) -> Command {
+    let mut command = Command::new(scim2_server_exe());
+    command
+        .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--bearer-token", token])
+        .env("PYTHONUNBUFFERED", "1");
+    command
 }
 
 fn scim2_server_exe() -> PathBuf {
@@ -203,72 +61,4 @@ fn scim2_server_exe() -> PathBuf {
         .join("venv")
         .join("bin")
         .join("scim2-server")
-}
-
-fn run_setup_script() -> Result<String, String> {
-    let script = repo_root().join("scripts").join("interop-setup.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .current_dir(repo_root())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if !out.status.success() {
-        return Err(format!(
-            "\n==== {} failed ({}) ====\n\
-             Interop tests need scim2-server from PyPI in .interop/venv.\n\
-             Set SCIMFORM_SKIP_INTEROP=1 to skip them deliberately.\n\
-             ---- stdout ----\n{stdout}\n---- stderr ----\n{stderr}\n====\n",
-            script.display(),
-            out.status
-        ));
-    }
-    if !scim2_server_exe().exists() {
-        return Err(format!(
-            "{} succeeded but {} does not exist\n---- stdout ----\n{stdout}\n---- stderr ----\n{stderr}",
-            script.display(),
-            scim2_server_exe().display()
-        ));
-    }
-    Ok(stdout)
-}
-
-/// A port that was free a moment ago on 127.0.0.1.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .expect("binding 127.0.0.1:0 to pick a free port");
-    listener
-        .local_addr()
-        .expect("local address of the port-picking listener")
-        .port()
-}
-
-/// A token unique to this process and server.
-fn fresh_token() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let n = STARTED.fetch_add(1, Ordering::Relaxed);
-    format!("scimform-test-{}-{n}-{nanos:x}", std::process::id())
-}
-
-/// One plain HTTP/1.1 GET of `/v2/ServiceProviderConfig`; returns the status line.
-fn probe(port: u16, token: &str) -> std::io::Result<String> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(2)))?;
-    write!(
-        stream,
-        "GET /v2/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
-         Authorization: Bearer {token}\r\nAccept: application/scim+json\r\n\
-         Connection: close\r\n\r\n"
-    )?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let text = String::from_utf8_lossy(&response);
-    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
