@@ -8,10 +8,11 @@ mod support;
 
 use reqwest::header::{CONTENT_TYPE, ETAG, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
+use scimform::scim::encode_query;
 use serde_json::{Value, json};
 use support::probe::{
     ERROR, GROUP, LIST, PATCH_OP, Probe, Reply, SCIM_JSON, USER, assert_scim_error, id_of,
-    member_values, resources, urlencode,
+    member_values, resources,
 };
 use support::scim2_server::Scim2Server;
 
@@ -220,7 +221,7 @@ async fn scim2_server_users() {
         let r = p
             .send(
                 Method::GET,
-                &format!("/Users?filter={}", urlencode(filter)),
+                &format!("/Users?filter={}", encode_query(filter)),
                 None,
             )
             .await;
@@ -232,7 +233,7 @@ async fn scim2_server_users() {
     let r = p
         .get(&format!(
             "/Users?filter={}",
-            urlencode("userName eq \"zzz\"")
+            encode_query("userName eq \"zzz\"")
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
@@ -241,7 +242,7 @@ async fn scim2_server_users() {
         json!({ "schemas": [LIST], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": [] })
     );
     let r = p
-        .get(&format!("/Users?filter={}", urlencode("bogus  eq")))
+        .get(&format!("/Users?filter={}", encode_query("bogus  eq")))
         .await;
     assert_error(&r, 400, Some("invalidFilter"));
     // `attributes` trims the answer to id, schemas and the asked attributes.
@@ -538,7 +539,7 @@ async fn scim2_server_groups_and_membership() {
     let r = p
         .get(&format!(
             "/Groups?filter={}",
-            urlencode("displayName eq \"ENG\"")
+            encode_query("displayName eq \"ENG\"")
         ))
         .await;
     assert_eq!(r.body["totalResults"], json!(3), "{}", r.raw);
@@ -547,7 +548,7 @@ async fn scim2_server_groups_and_membership() {
         format!("members[value eq \"{alice}\"]"),
     ] {
         let r = p
-            .get(&format!("/Groups?filter={}", urlencode(&filter)))
+            .get(&format!("/Groups?filter={}", encode_query(&filter)))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{filter}: {}", r.raw);
         let found: Vec<String> = resources(&r.body).iter().map(id_of).collect();

@@ -7,6 +7,7 @@
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
+use scimform::scim::encode_query;
 use serde_json::{Value, json};
 
 use super::third_party::ThirdPartyServer;
@@ -122,8 +123,11 @@ impl Probe {
 
     /// GET `endpoint?filter=FILTER` (and `extra`, already encoded, e.g. `&count=5`).
     pub async fn filter(&self, endpoint: &str, filter: &str, extra: &str) -> Reply {
-        self.get(&format!("{endpoint}?filter={}{extra}", urlencode(filter)))
-            .await
+        self.get(&format!(
+            "{endpoint}?filter={}{extra}",
+            encode_query(filter)
+        ))
+        .await
     }
 
     /// POST a user that must be created; returns its id.
@@ -209,17 +213,4 @@ pub fn assert_scim_error(r: &Reply, status: u16, scim_type: Option<&str>, conten
     }
     assert!(r.body["detail"].is_string(), "{}", r.raw);
     assert_eq!(r.header(CONTENT_TYPE).as_deref(), Some(content_type));
-}
-
-/// Percent-encode a query parameter value.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
