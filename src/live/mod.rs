@@ -2,8 +2,8 @@
 //!
 //! Users and groups are listed at the same time with the profile's paging (`pager`), their
 //! pages spread over the requests in flight in proportion (`turns`), each page parsed
-//! straight into snapshot entries (`page`); group members are read by the
-//! profile's method (`members`), and the result is checked for consistency.
+//! straight into snapshot entries (`page`); group members are read by the profile's
+//! method (`members`), and the result is checked for consistency.
 //! Any failed request (after the client's retries), a `totalResults` that changes between
 //! pages, an id seen twice, a short or empty page before the end fails the whole read: a
 //! plan must never be built on a partial directory, since what is missing from a read

@@ -2,9 +2,10 @@
 //!
 //! Index paging reads the first page, then fetches the remaining pages concurrently (as
 //! many at once as the client's concurrency, shared with the other lists of the read by
-//! `Turns`), each at the start index the first page's length implies; every page must report the same `totalResults` and be exactly as long as
-//! its position requires. Cursor paging follows `nextCursor` one page at a time. Either
-//! way an id seen twice, a missing id or a total that does not add up is an error.
+//! `Turns`), each at the start index the first page's length implies; every page must
+//! report the same `totalResults` and be exactly as long as its position requires.
+//! Cursor paging follows `nextCursor` one page at a time. Either way an id seen twice, a
+//! missing id or a total that does not add up is an error.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

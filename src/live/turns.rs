@@ -3,8 +3,8 @@
 //! Owns `Turns`: at most `slots` page requests out at once across the lists of one read,
 //! and each slot that comes free goes to the list that has been given the smallest share
 //! of its pages so far. Without it the requests queue in the order they were made: all
-//! user pages first, then every group page (each a hundred times larger, with its
-//! members) at once at the end, which loads the server (and this machine) in one burst
+//! user pages first, then every group page (with their members, often tens of times
+//! larger) at once at the end, which loads the server (and this machine) in one burst
 //! and keeps the group count on the progress line at zero until the users are done. With
 //! it, the big pages are spread among the small ones and the lists finish together.
 //! It only orders requests; it must not make them, nor change which pages are read.
@@ -53,8 +53,9 @@ impl Drop for Turn {
     }
 }
 
-/// A request waiting for its turn. Dropped before it got one, it leaves the queue; dropped
-/// just after one was handed to it, it hands that one on, so no slot is ever lost.
+/// A request waiting for its turn. Dropped before it got one, it is passed over when its
+/// turn comes; dropped just after one was handed to it, it hands that one on, so no slot
+/// is ever lost.
 struct Waiting {
     turns: Arc<Turns>,
     handed: Option<oneshot::Receiver<()>>,
