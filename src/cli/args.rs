@@ -177,8 +177,8 @@ pub struct DevServerArgs {
     pub data: Option<PathBuf>,
     /// Behave like this provider: page caps, paging, members in group reads, PATCH
     /// limits, removal forms, DELETE semantics, filters.
-    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = crate::devserver::EmulationProfile::Generic)]
-    pub emulate: crate::devserver::EmulationProfile,
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = scimform_devserver::EmulationProfile::Generic)]
+    pub emulate: scimform_devserver::EmulationProfile,
     /// Seed for fault draws and generated ids: the same seed and requests meet the same
     /// faults. Without it a seed is picked and printed on stderr.
     #[arg(long, value_name = "N")]
@@ -188,17 +188,18 @@ pub struct DevServerArgs {
     pub latency_ms: u64,
     /// Answer this fraction of /Users and /Groups requests with 500/502/503 (not applied).
     #[arg(long, value_name = "P", default_value = "0")]
-    pub fail_rate: crate::devserver::Rate,
+    pub fail_rate: scimform_devserver::Rate,
     /// Answer this fraction with 429 and Retry-After (seconds or an HTTP date).
     #[arg(long, value_name = "P", default_value = "0")]
-    pub throttle_rate: crate::devserver::Rate,
+    pub throttle_rate: scimform_devserver::Rate,
     /// Drop this fraction of connections without an answer (request not applied).
     #[arg(long, value_name = "P", default_value = "0")]
-    pub reset_rate: crate::devserver::Rate,
+    pub reset_rate: scimform_devserver::Rate,
     /// Apply this fraction of writes, then drop the connection without an answer.
     #[arg(long, value_name = "P", default_value = "0")]
-    pub reset_after_commit_rate: crate::devserver::Rate,
-    /// Report a wrong totalResults (one too many) on about half of all list pages.
+    pub reset_after_commit_rate: scimform_devserver::Rate,
+    /// Report a wrong totalResults (one too many) on the first page of every list read
+    /// and on about half of the other list pages.
     #[arg(long)]
     pub lie_total: bool,
     /// Insert a new user before everyone else between two page reads of a user list.
@@ -206,5 +207,5 @@ pub struct DevServerArgs {
     pub page_drift: bool,
     /// Start with generated users, groups and memberships, e.g. 100000,10000,1000000.
     #[arg(long, value_name = "USERS,GROUPS,MEMBERSHIPS")]
-    pub seed_synthetic: Option<crate::devserver::SyntheticSize>,
+    pub seed_synthetic: Option<scimform_devserver::SyntheticSize>,
 }

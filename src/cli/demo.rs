@@ -15,12 +15,12 @@ use super::dev_server::start_failure;
 use super::plan::{execute, report_outcome};
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
-use crate::devserver::{DevServer, DevServerOptions};
 use crate::render::{self, Style};
 use crate::scim::{
     ClientSettings, GROUP_SCHEMA, ResourceKind, ScimClient, Token, USER_SCHEMA, string_attribute,
 };
 use crate::{config, live, plan};
+use scimform_devserver::{DevServer, DevServerOptions};
 
 /// The example the demo plans against, as shipped in the repository: its directory and
 /// every file in it, compiled in (a test checks the list against the files on disk).
@@ -135,22 +135,8 @@ fn print_plan(plan: &plan::Plan, style: Style) {
 /// A per-run token: not secret in any real sense (the server lives on loopback for the
 /// length of the demo), but unguessable by other local processes and never printed.
 fn demo_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let state = std::collections::hash_map::RandomState::new();
-    let mut parts = Vec::new();
-    for salt in 0..4u64 {
-        let mut hasher = state.build_hasher();
-        hasher.write_u64(salt);
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        hasher.write_u32(std::process::id());
-        parts.push(format!("{:016x}", hasher.finish()));
-    }
-    parts.concat()
+    let bytes: [u8; 24] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A user as the seeded directory has it.

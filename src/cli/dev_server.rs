@@ -6,7 +6,9 @@ use std::io::Write;
 use super::args::DevServerArgs;
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
-use crate::devserver::{Behaviour, DevServer, DevServerOptions, Emulation, Faults};
+use scimform_devserver::{
+    Behaviour, DevServer, DevServerError, DevServerOptions, Emulation, Faults,
+};
 
 pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
     if args.token.trim().is_empty() {
@@ -104,27 +106,39 @@ fn describe(args: &DevServerArgs, seed: u64) -> String {
 }
 
 /// A dev-server that could not start, with what to do about it.
-pub fn start_failure(error: crate::devserver::DevServerError) -> Failure {
-    use crate::devserver::DevServerError;
-    let help = match &error {
-        DevServerError::Bind { .. } => {
-            "choose another address with --listen (port 0 picks a free one)"
-        }
-        DevServerError::DataUnreadable { .. } | DevServerError::DataUnwritable { .. } => {
-            "check the data file's path and permissions"
-        }
-        DevServerError::DataInvalid { .. } => {
-            "point --data at a file this dev-server wrote, or at a path that does not exist yet"
-        }
-        DevServerError::InvalidOptions(_) => {
-            "check the fault rates (they may add up to at most 1) and --seed-synthetic"
-        }
-        _ => "pass a non-empty --token",
+pub fn start_failure(error: DevServerError) -> Failure {
+    let (code, help) = match &error {
+        DevServerError::Bind { addr, .. } => (
+            "dev_server::bind",
+            format!(
+                "is another process listening on {addr}? pick another address with --listen (port 0 picks a free one)"
+            ),
+        ),
+        DevServerError::DataUnreadable { .. } => (
+            "dev_server::data_unreadable",
+            "check the path given with --data and its permissions".to_string(),
+        ),
+        DevServerError::DataUnwritable { .. } => (
+            "dev_server::data_unwritable",
+            "check the path given with --data and its permissions".to_string(),
+        ),
+        DevServerError::DataInvalid { .. } => (
+            "dev_server::data_invalid",
+            "point --data at a file this dev-server wrote, or move it away to start with an empty directory".to_string(),
+        ),
+        DevServerError::EmptyToken => (
+            "dev_server::no_token",
+            "pass --token T; clients send the same value as their bearer token".to_string(),
+        ),
+        DevServerError::InvalidOptions(_) => (
+            "dev_server::invalid_options",
+            "check the fault rates (they may add up to at most 1) and --seed-synthetic".to_string(),
+        ),
     };
     Message {
-        code: "dev_server::start",
+        code,
         text: error.to_string(),
-        help: help.to_string(),
+        help,
     }
     .into()
 }

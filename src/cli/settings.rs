@@ -35,17 +35,18 @@ pub struct Output {
 
 impl Output {
     pub fn resolve(global: &GlobalArgs) -> Output {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let decide = |is_terminal: bool| Style {
+        // `anstream` decides `auto` as clap does: a terminal, `NO_COLOR` unset (or
+        // empty), `CLICOLOR_FORCE` and `TERM=dumb` honoured.
+        let decide = |auto: anstream::ColorChoice| Style {
             color: match global.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
-                ColorChoice::Auto => is_terminal && !no_color,
+                ColorChoice::Auto => !matches!(auto, anstream::ColorChoice::Never),
             },
         };
         Output {
-            stdout: decide(std::io::stdout().is_terminal()),
-            stderr: decide(std::io::stderr().is_terminal()),
+            stdout: decide(anstream::AutoStream::choice(&std::io::stdout())),
+            stderr: decide(anstream::AutoStream::choice(&std::io::stderr())),
             verbose: global.verbose,
             quiet: global.quiet,
             allow_insecure_http: global.allow_insecure_http,

@@ -18,7 +18,7 @@ pub struct Declared {
     pub policy: Policy,
     pub users: Vec<DeclaredUser>,
     pub groups: Vec<DeclaredGroup>,
-    /// SHA-256 (lowercase hex) over every loaded file in load order — the root file,
+    /// `sha256:` and SHA-256 (lowercase hex) over every loaded file in load order — the root file,
     /// then the included files sorted — each by its path inside the config directory and
     /// its bytes: the same files give the same digest wherever scimform runs from.
     pub digest: String,

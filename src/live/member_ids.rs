@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::id_hash::IdHashSet;
+use super::id_hash::{IdHashSet, id_hash_set};
 
 /// The distinct member ids of a group.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -23,8 +23,7 @@ pub struct MemberIds {
 impl MemberIds {
     /// The distinct ids among `ids`, keeping the first of each.
     pub fn new<S: AsRef<str>>(ids: &[S]) -> MemberIds {
-        let mut seen: IdHashSet<&str> =
-            IdHashSet::with_capacity_and_hasher(ids.len(), Default::default());
+        let mut seen: IdHashSet<&str> = id_hash_set(ids.len());
         let distinct: Vec<&str> = ids
             .iter()
             .map(AsRef::as_ref)

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::error::LiveReadError;
-use super::id_hash::IdHashSet;
+use super::id_hash::{IdHashSet, id_hash_set};
 use super::progress::{Progress, ReadProgress};
 use super::snapshot::{LiveGroup, LiveUser};
 use super::turns::Turns;
@@ -114,7 +114,7 @@ impl<T: Listed> Collector<T> {
         let room = usize::try_from(expected.min(1 << 20)).unwrap_or(0);
         Collector {
             kind,
-            seen: IdHashSet::with_capacity_and_hasher(room, Default::default()),
+            seen: id_hash_set(room),
             items: Vec::with_capacity(room),
         }
     }

@@ -222,7 +222,7 @@ impl ScimClient {
             write_limiter,
             in_flight: Arc::new(Semaphore::new(profile.concurrency.max(1) as usize)),
             counters: Arc::new(Counters::default()),
-            jitter: Arc::new(Mutex::new(Jitter::from_time())),
+            jitter: Arc::new(Mutex::new(Jitter::from_entropy())),
         })
     }
 

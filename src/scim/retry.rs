@@ -2,9 +2,12 @@
 //! retry, exponential backoff with full jitter, and `Retry-After` in both of its forms
 //! (delta-seconds and HTTP-date, RFC 9110 §10.2.3).
 //!
-//! Pure functions and a small PRNG for jitter; sleeping and sending belong to the client.
+//! Pure functions and the jitter's random source; sleeping and sending belong to the client.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 /// Limits on retrying one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,100 +73,46 @@ pub fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
-/// Parse a `Retry-After` header: delta-seconds or an IMF-fixdate.
+/// Parse a `Retry-After` header: delta-seconds or an HTTP-date in any of the three forms
+/// RFC 9110 §5.6.7 requires a recipient to accept (IMF-fixdate, the obsolete RFC 850
+/// form, asctime).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let when = parse_http_date(value)?;
+    let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate, the form RFC 9110 requires senders to use).
-fn parse_http_date(value: &str) -> Option<SystemTime> {
-    let rest = value.split_once(", ")?.1;
-    let mut parts = rest.split_ascii_whitespace();
-    let day: u32 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut clock = parts.next()?.split(':');
-    let hour: u64 = clock.next()?.parse().ok()?;
-    let minute: u64 = clock.next()?.parse().ok()?;
-    let second: u64 = clock.next()?.parse().ok()?;
-    if parts.next()? != "GMT" || day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let seconds = u64::try_from(days).ok()? * 86_400 + hour * 3600 + minute * 60 + second;
-    Some(UNIX_EPOCH + Duration::from_secs(seconds))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// A small xorshift generator for backoff jitter (not for anything secret).
+/// Randomness for backoff jitter (not for anything secret): a generator seeded from the
+/// operating system, or from a number in tests.
 #[derive(Clone, Debug)]
-pub struct Jitter(u64);
+pub struct Jitter(StdRng);
 
 impl Jitter {
     pub fn seeded(seed: u64) -> Jitter {
-        Jitter(seed | 1)
+        Jitter(StdRng::seed_from_u64(seed))
     }
 
-    pub fn from_time() -> Jitter {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15);
-        Jitter::seeded(nanos ^ u64::from(std::process::id()).rotate_left(32))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+    pub fn from_entropy() -> Jitter {
+        Jitter(StdRng::from_os_rng())
     }
 
     /// A duration in `[0, limit)`.
     pub fn below(&mut self, limit: Duration) -> Duration {
-        let nanos = limit.as_nanos() as u64;
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
         if nanos == 0 {
             return Duration::ZERO;
         }
-        Duration::from_nanos(self.next() % nanos)
+        Duration::from_nanos(self.0.random_range(0..nanos))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -180,6 +129,15 @@ mod tests {
                 now + Duration::from_secs(60)
             ),
             Some(Duration::ZERO)
+        );
+        // The obsolete forms RFC 9110 requires a recipient to parse: RFC 850 and asctime.
+        assert_eq!(
+            parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Sun Nov  6 08:49:37 1994", now),
+            Some(Duration::from_secs(7))
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(

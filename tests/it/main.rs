@@ -1,0 +1,30 @@
+//! The integration tests, as one test binary (linked once): a module per concern.
+//!
+//! - `config_*`: loading, validation and the invalid-config corpus (offline);
+//! - `contract_requests`: exact request shapes against wiremock;
+//! - `devserver_*`: the dev-server over HTTP, its emulations and faults;
+//! - `e2e_*`, `demo`: the built binary against the dev-server;
+//! - `interop_*`: the built binary and raw probes against third-party SCIM servers
+//!   (installed by `scripts/interop-setup.sh`);
+//! - `schema`: committed JSON Schemas do not drift.
+//!
+//! `support` holds what several of them share.
+
+mod support;
+
+mod config_cli;
+mod config_corpus;
+mod config_diagnostics;
+mod config_fuzz;
+mod config_model;
+mod contract_requests;
+mod demo;
+mod devserver_faults;
+mod devserver_http;
+mod e2e_devserver;
+mod e2e_faults;
+mod interop_scim2_server;
+mod interop_scim2_server_probe;
+mod interop_scimmy;
+mod interop_scimmy_probe;
+mod schema;
