@@ -1,6 +1,6 @@
 //! Benchmark (not a test): load and validate a large multi-file configuration — 100 000
 //! users, 10 000 groups, 1 000 000 member references — and print the wall time and the
-//! peak resident memory (VmHWM from /proc/self/status).
+//! peak resident memory (`VmHWM` from /proc/self/status).
 //!
 //! `cargo bench --bench config_load` (release profile). The configuration is generated
 //! into a temporary directory first, in the layout the README recommends: a root file
@@ -69,7 +69,7 @@ fn main() {
         drop(declared);
     }
     times.sort_by(f64::total_cmp);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!(
         "config_load: median {:.3} s (best {:.3} s) over {RUNS} runs on {threads} threads; \
          peak RSS {:.0} MiB during the first load ({:.0} MiB over all runs, {:.0} MiB before \
@@ -82,7 +82,7 @@ fn main() {
     );
 }
 
-/// A small deterministic generator (SplitMix64).
+/// A small deterministic generator (`SplitMix64`).
 struct Rng(u64);
 
 impl Rng {
@@ -95,7 +95,7 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        usize::try_from(self.next() % n as u64).expect("a remainder below n fits in usize")
     }
 }
 
@@ -175,7 +175,7 @@ fn generate(dir: &std::path::Path) -> (usize, usize) {
         for g in file * per_file..(file + 1) * per_file {
             let _ = write!(text, "  - displayName: group-{g:05}\n    members:\n");
             // Nested groups point to later groups only: no cycles.
-            let nested = if g % 10 == 0 && g + 1 < GROUPS { 1 } else { 0 };
+            let nested = usize::from(g % 10 == 0 && g + 1 < GROUPS);
             if nested == 1 {
                 let _ = writeln!(text, "      - group:group-{:05}", g + 1);
             }
@@ -212,12 +212,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Reset VmHWM to the current RSS (Linux 4.0+), so the peak is that of loading alone.
+/// Reset `VmHWM` to the current RSS (Linux 4.0+), so the peak is that of loading alone.
 fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// VmHWM (peak resident set size) in KiB, 0 where /proc is not available.
+/// `VmHWM` (peak resident set size) in KiB, 0 where /proc is not available.
 fn peak_memory_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -75,11 +75,11 @@ fn main() {
         .stderr(Stdio::null())
         .spawn()
         .expect("starting scimform dev-server");
-    let mut line = String::new();
+    let mut first_line = String::new();
     BufReader::new(server.stdout.take().expect("piped stdout"))
-        .read_line(&mut line)
+        .read_line(&mut first_line)
         .expect("reading the dev-server's base URL");
-    let base_url = line.trim().to_string();
+    let base_url = first_line.trim().to_string();
     println!(
         "dev-server with {users} users, {groups} groups, {memberships} memberships ready in {:.1} s at {base_url}",
         seeding.elapsed().as_secs_f64()
@@ -134,8 +134,12 @@ fn main() {
         .block_on(live::read_with_progress(&client, &progress))
         .expect("a complete read");
     let wall = started.elapsed();
-    let cpu = cpu_time("self") - cpu_before;
-    let server_cpu = cpu_time(&server_pid) - server_cpu_before;
+    let cpu = cpu_time("self")
+        .checked_sub(cpu_before)
+        .expect("CPU time only grows");
+    let server_cpu = cpu_time(&server_pid)
+        .checked_sub(server_cpu_before)
+        .expect("CPU time only grows");
     let _ = server.kill();
     let _ = server.wait();
 

@@ -72,14 +72,14 @@ pub fn remove_operations(ids: &[String], form: RemovalForm) -> Vec<PatchOp> {
 }
 
 /// Whether a request carries member removals (in either form).
-pub fn has_removals(operations: &[PatchOp]) -> bool {
+pub(super) fn has_removals(operations: &[PatchOp]) -> bool {
     operations.iter().any(|op| {
         matches!(op, PatchOp::Remove { path, .. } if path == "members" || path.starts_with("members["))
     })
 }
 
 /// The same request with its member removals rewritten in `form`.
-pub fn with_removal_form(operations: &[PatchOp], form: RemovalForm) -> Vec<PatchOp> {
+pub(super) fn with_removal_form(operations: &[PatchOp], form: RemovalForm) -> Vec<PatchOp> {
     let mut ids = Vec::new();
     let mut rewritten = Vec::new();
     for op in operations {
@@ -114,7 +114,7 @@ fn filter_path_id(path: &str) -> Option<String> {
 
 /// Whether a server's refusal says it does not take this removal form (as opposed to a
 /// problem with the data).
-pub fn refuses_form(error: &ScimError) -> bool {
+pub(super) fn refuses_form(error: &ScimError) -> bool {
     match &error.kind {
         ScimErrorKind::Status { status: 501, .. } => true,
         ScimErrorKind::Status {
@@ -131,40 +131,46 @@ pub fn refuses_form(error: &ScimError) -> bool {
 
 /// The removal form in use for this run: the profile's, until a server refuses it.
 #[derive(Debug)]
-pub struct MemberForms {
+pub(super) struct MemberForms {
     current: Mutex<RemovalForm>,
     /// Set once the value-list form has been adopted as a fallback and checked.
     value_list_checked: Mutex<bool>,
 }
 
 impl MemberForms {
-    pub fn new(form: RemovalForm) -> MemberForms {
+    pub(super) fn new(form: RemovalForm) -> MemberForms {
         MemberForms {
             current: Mutex::new(form),
             value_list_checked: Mutex::new(form == RemovalForm::ValueList),
         }
     }
 
-    pub fn current(&self) -> RemovalForm {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner())
+    pub(super) fn current(&self) -> RemovalForm {
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn switch_to(&self, form: RemovalForm) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = form;
+    pub(super) fn switch_to(&self, form: RemovalForm) {
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = form;
     }
 
     /// True the first time a value-list fallback needs its result checked.
-    pub fn needs_value_list_check(&self) -> bool {
+    pub(super) fn needs_value_list_check(&self) -> bool {
         let mut checked = self
             .value_list_checked
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         !std::mem::replace(&mut *checked, true)
     }
 }
 
 /// The other removal form.
-pub fn other(form: RemovalForm) -> RemovalForm {
+pub(super) fn other(form: RemovalForm) -> RemovalForm {
     match form {
         RemovalForm::FilterPath => RemovalForm::ValueList,
         RemovalForm::ValueList => RemovalForm::FilterPath,

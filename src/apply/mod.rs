@@ -1,577 +1,324 @@
-//! Executing a `Plan`: one SCIM request (or a few) per change, in dependency order, with
-//! the ids of users created in this run used for their group memberships.
+//! Executing a `Plan`: its changes as SCIM requests, independent ones at the same time,
+//! each after the changes it needs (`graph`), a failure skipping only what depends on it.
 //!
-//! `apply` decides only *how* (request shapes, order); *what* changes was decided by
-//! `plan::diff`. It stops at the first failed change and reports exactly which changes
-//! were applied and which were not, so a rerun of `plan` shows what remains.
+//! `apply` decides only *how* (order, concurrency, request shapes, fallbacks); *what*
+//! changes was decided by `plan::diff`, and every request is read off a change. It never
+//! prints: it reports through an [`Observer`] (started, succeeded, failed, skipped), as
+//! the reader reports progress, and returns a [`Report`] with every change's outcome in
+//! plan order, so that the CLI can show progress, write the report and pick the exit
+//! code.
 
+mod execute;
+mod failure;
+mod graph;
 mod member_patch;
 
+pub use failure::StepFailure;
 pub use member_patch::{batches, remove_operations};
 
-use std::collections::HashMap;
-use std::fmt;
-use std::io::Write;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-use miette::Diagnostic;
-use serde_json::{Map, Value, json};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
-use crate::plan::{Change, ENTERPRISE_USER, MemberRef, MemberType, Plan};
-use crate::render::Style;
-use crate::scim::{
-    GROUP_SCHEMA, PatchOp, RemovalForm, ResourceKind, ScimClient, ScimError, USER_SCHEMA,
-    string_attribute,
-};
-use member_patch::{MemberForms, has_removals, other, refuses_form, with_removal_form};
+use crate::plan::{Change, Plan};
+use crate::scim::ScimClient;
+use execute::{RunState, StepDone, delete_replaced, main_step};
+use graph::{Graph, Step};
 
-/// What an apply did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub created: usize,
-    pub updated: usize,
-    pub destroyed: usize,
+/// How to apply.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyOptions {
+    /// Steps in flight at once (the client also bounds its requests in flight and rate).
+    pub concurrency: usize,
 }
 
-/// An apply that stopped part-way.
-#[derive(Debug)]
-pub struct ApplyError {
-    /// The change that failed (`group engineering`).
-    pub failed: String,
-    pub error: ApplyFailure,
-    /// Changes that were carried out before the failure.
-    pub applied: Vec<String>,
-    /// Changes that were not attempted.
-    pub not_attempted: Vec<String>,
-}
-
-/// Why a change failed.
-#[derive(Debug)]
-pub enum ApplyFailure {
-    Request(ScimError),
-    /// A member that should have been created earlier in this run has no id.
-    UnresolvedMember(String),
-    /// The server accepted a create but its answer gave no id and a lookup found none.
-    NoId(String),
-}
-
-impl fmt::Display for ApplyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "apply stopped at {}: ", self.failed)?;
-        match &self.error {
-            ApplyFailure::Request(e) => write!(f, "{e}")?,
-            ApplyFailure::UnresolvedMember(name) => {
-                write!(
-                    f,
-                    "member {name} has no SCIM id (its creation did not report one)"
-                )?;
-            }
-            ApplyFailure::NoId(what) => write!(f, "{what}")?,
+impl ApplyOptions {
+    /// The profile's concurrency.
+    pub fn for_client(client: &ScimClient) -> ApplyOptions {
+        ApplyOptions {
+            concurrency: client.profile().concurrency.max(1) as usize,
         }
-        write!(
-            f,
-            "\n  applied before the failure: {}",
-            list_or_none(&self.applied)
-        )?;
-        write!(f, "\n  not applied: {}", {
-            let mut rest = vec![self.failed.clone()];
-            rest.extend(self.not_attempted.iter().cloned());
-            rest.join(", ")
-        })
     }
 }
 
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        "none".to_string()
-    } else {
-        items.join(", ")
+/// Which part of a change a step is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// The change itself (for a replace: creating the new group).
+    Change,
+    /// A replace's deletion of the old group.
+    DeleteReplaced,
+}
+
+/// What happens during an apply, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started {
+        index: usize,
+        change: &'a Change,
+        step: StepKind,
+    },
+    Succeeded {
+        index: usize,
+        change: &'a Change,
+        step: StepKind,
+        /// What the server answered.
+        line: &'a str,
+        /// Fallbacks and follow-ups worth knowing about.
+        notes: &'a [String],
+    },
+    Failed {
+        index: usize,
+        change: &'a Change,
+        step: StepKind,
+        failure: &'a StepFailure,
+    },
+    Skipped {
+        index: usize,
+        change: &'a Change,
+        /// The address of the change that failed first on the way.
+        because: &'a str,
+    },
+}
+
+/// Receives apply events (the CLI: progress, log lines).
+pub trait Observer: Sync {
+    fn event(&self, event: &Event<'_>);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&self, _: &Event<'_>) {}
+}
+
+/// What became of one change.
+#[derive(Debug)]
+pub enum ChangeOutcome {
+    /// Carried out; one line per step saying what the server answered, and notes.
+    Applied {
+        lines: Vec<String>,
+        notes: Vec<String>,
+    },
+    /// A step failed; `lines` says what was done before it.
+    Failed {
+        failure: StepFailure,
+        lines: Vec<String>,
+        notes: Vec<String>,
+    },
+    /// Not attempted, because a change it needs failed or was skipped.
+    Skipped { because: String },
+}
+
+/// Every change's outcome, in plan order.
+#[derive(Debug)]
+pub struct Report {
+    pub outcomes: Vec<ChangeOutcome>,
+}
+
+impl Report {
+    pub fn applied(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Applied { .. }))
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Failed { .. }))
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Skipped { .. }))
+    }
+
+    /// Whether every change was carried out.
+    pub fn complete(&self) -> bool {
+        self.applied() == self.outcomes.len()
+    }
+
+    fn count(&self, which: impl Fn(&ChangeOutcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|o| which(o)).count()
     }
 }
 
-impl std::error::Error for ApplyError {}
-
-impl Diagnostic for ApplyError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("apply::failed"))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let cause = match &self.error {
-            ApplyFailure::Request(e) => e.help().map(|h| h.to_string()),
-            _ => None,
-        };
-        let next = "then run `scimform plan` to see what remains: applied changes will not be planned again";
-        Some(Box::new(match cause {
-            Some(cause) => format!("{cause}; {next}"),
-            None => format!("fix the cause above, {next}"),
-        }))
-    }
+/// Where a step stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Skipped,
 }
 
-/// Carry out `plan` against `client`, writing one line per change to `progress`.
+/// Carry out `plan` against `client`: every change whose dependencies succeeded, up to
+/// `options.concurrency` at a time, telling `observer` as it goes.
 pub async fn apply(
     plan: &Plan,
     client: &ScimClient,
-    progress: &mut dyn Write,
-    style: Style,
-) -> Result<Outcome, ApplyError> {
-    let mut run = Run {
-        client,
-        created_ids: HashMap::new(),
-        forms: MemberForms::new(client.profile().member_removal),
-        notes: Vec::new(),
-    };
-    let mut outcome = Outcome::default();
-    let mut applied = Vec::new();
-    for (index, change) in plan.changes.iter().enumerate() {
-        let result = execute(change, &mut run).await;
-        for note in run.notes.drain(..) {
-            let _ = writeln!(progress, "  note: {note}");
+    options: ApplyOptions,
+    observer: &dyn Observer,
+) -> Report {
+    let graph = Graph::of(plan);
+    let run = RunState::new(client);
+    let steps = graph.steps.len();
+    let mut waiting: Vec<usize> = graph.depends_on.iter().map(Vec::len).collect();
+    let mut state = vec![State::Waiting; steps];
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..steps)
+        .filter(|s| waiting[*s] == 0)
+        .map(Reverse)
+        .collect();
+    let mut results: Vec<Vec<(Step, Result<StepDone, StepFailure>)>> =
+        (0..plan.changes.len()).map(|_| Vec::new()).collect();
+    let mut skipped_because: Vec<Option<String>> = vec![None; plan.changes.len()];
+    let mut running = FuturesUnordered::new();
+    let concurrency = options.concurrency.max(1);
+    loop {
+        while running.len() < concurrency {
+            let Some(Reverse(s)) = ready.pop() else { break };
+            if state[s] != State::Waiting {
+                continue;
+            }
+            state[s] = State::Running;
+            let step = graph.steps[s];
+            let change = &plan.changes[step.change()];
+            observer.event(&Event::Started {
+                index: step.change(),
+                change,
+                step: kind_of(step),
+            });
+            let run = &run;
+            running.push(async move {
+                let result = match step {
+                    Step::Main(_) => main_step(change, run).await,
+                    Step::DeleteReplaced(_) => delete_replaced(change, run).await,
+                };
+                (s, result)
+            });
+        }
+        let Some((s, result)) = running.next().await else {
+            break;
+        };
+        let step = graph.steps[s];
+        let index = step.change();
+        let change = &plan.changes[index];
+        match &result {
+            Ok(done) => {
+                state[s] = State::Done;
+                observer.event(&Event::Succeeded {
+                    index,
+                    change,
+                    step: kind_of(step),
+                    line: &done.line,
+                    notes: &done.notes,
+                });
+                for &d in &graph.dependents[s] {
+                    waiting[d] = waiting[d].saturating_sub(1);
+                    if waiting[d] == 0 && state[d] == State::Waiting {
+                        ready.push(Reverse(d));
+                    }
+                }
+            }
+            Err(failure) => {
+                state[s] = State::Failed;
+                observer.event(&Event::Failed {
+                    index,
+                    change,
+                    step: kind_of(step),
+                    failure,
+                });
+                skip_dependents(s, &graph, plan, &mut state, &mut skipped_because, observer);
+            }
+        }
+        results[index].push((step, result));
+    }
+    let outcomes = results
+        .into_iter()
+        .zip(skipped_because)
+        .map(|(steps, because)| outcome(steps, because))
+        .collect();
+    Report { outcomes }
+}
+
+fn kind_of(step: Step) -> StepKind {
+    match step {
+        Step::Main(_) => StepKind::Change,
+        Step::DeleteReplaced(_) => StepKind::DeleteReplaced,
+    }
+}
+
+/// Mark everything that depends on `failed` (transitively) as skipped.
+fn skip_dependents(
+    failed: usize,
+    graph: &Graph,
+    plan: &Plan,
+    state: &mut [State],
+    because: &mut [Option<String>],
+    observer: &dyn Observer,
+) {
+    let cause = plan.changes[graph.steps[failed].change()].address.clone();
+    let mut stack: Vec<usize> = graph.dependents[failed].clone();
+    while let Some(s) = stack.pop() {
+        if state[s] != State::Waiting {
+            continue;
+        }
+        state[s] = State::Skipped;
+        let index = graph.steps[s].change();
+        if because[index].is_none() {
+            because[index] = Some(cause.clone());
+            observer.event(&Event::Skipped {
+                index,
+                change: &plan.changes[index],
+                because: &cause,
+            });
+        }
+        stack.extend(graph.dependents[s].iter().copied());
+    }
+}
+
+/// One change's outcome from the results of its steps.
+fn outcome(
+    steps: Vec<(Step, Result<StepDone, StepFailure>)>,
+    because: Option<String>,
+) -> ChangeOutcome {
+    let mut lines = Vec::new();
+    let mut notes = Vec::new();
+    let mut failure = None;
+    let mut ran_main = false;
+    let mut ran_second = false;
+    let mut steps = steps;
+    steps.sort_by_key(|(step, _)| matches!(step, Step::DeleteReplaced(_)));
+    for (step, result) in steps {
+        match step {
+            Step::Main(_) => ran_main = true,
+            Step::DeleteReplaced(_) => ran_second = true,
         }
         match result {
-            Ok(line) => {
-                let _ = writeln!(progress, "{}: {line}", style.bold(&change.address()));
-                match change.kind() {
-                    crate::plan::ChangeKind::Create => outcome.created += 1,
-                    crate::plan::ChangeKind::Update => outcome.updated += 1,
-                    crate::plan::ChangeKind::Destroy => outcome.destroyed += 1,
-                }
-                applied.push(change.address());
+            Ok(done) => {
+                lines.push(done.line);
+                notes.extend(done.notes);
             }
-            Err(error) => {
-                let _ = writeln!(
-                    progress,
-                    "{}: {}",
-                    style.bold(&change.address()),
-                    style.destroy("failed")
-                );
-                return Err(ApplyError {
-                    failed: change.address(),
-                    error,
-                    applied,
-                    not_attempted: plan.changes[index + 1..]
-                        .iter()
-                        .map(Change::address)
-                        .collect(),
-                });
-            }
+            Err(f) => failure = Some(f),
         }
     }
-    Ok(outcome)
-}
-
-/// What one apply run carries from change to change.
-struct Run<'a> {
-    client: &'a ScimClient,
-    /// Ids of users and groups created in this run, by (type, lower-cased name).
-    created_ids: HashMap<(MemberType, String), String>,
-    forms: MemberForms,
-    /// Things worth telling the user about the last change (printed after its line).
-    notes: Vec<String>,
-}
-
-/// One change; returns the line that describes its result.
-async fn execute(change: &Change, run: &mut Run<'_>) -> Result<String, ApplyFailure> {
-    let client = run.client;
-    let created_ids = &mut run.created_ids;
-    match change {
-        Change::CreateUser {
-            user_name,
-            attributes,
-            manager,
-        } => {
-            let mut body = Map::new();
-            let mut schemas = vec![Value::String(USER_SCHEMA.to_string())];
-            schemas.extend(
-                attributes
-                    .keys()
-                    .filter(|k| k.starts_with("urn:"))
-                    .map(|k| Value::String(k.clone())),
-            );
-            body.insert("userName".into(), Value::String(user_name.clone()));
-            for (key, value) in attributes {
-                body.insert(key.clone(), value.clone());
-            }
-            if let Some(manager) = manager {
-                let manager_id = resolve(std::slice::from_ref(manager), created_ids)?.remove(0);
-                let enterprise = body
-                    .entry(ENTERPRISE_USER.to_string())
-                    .or_insert_with(|| json!({}));
-                if let Some(enterprise) = enterprise.as_object_mut() {
-                    enterprise.insert("manager".into(), json!({ "value": manager_id }));
-                }
-                if !schemas.iter().any(|s| s == ENTERPRISE_USER) {
-                    schemas.push(Value::String(ENTERPRISE_USER.to_string()));
-                }
-            }
-            body.insert("schemas".into(), Value::Array(schemas));
-            let created = client
-                .create_unique(ResourceKind::User, &Value::Object(body), "userName")
-                .await
-                .map_err(ApplyFailure::Request)?;
-            let id = match string_attribute(&created, "id") {
-                Some(id) => id.to_string(),
-                None => lookup_id(client, ResourceKind::User, "userName", user_name).await?,
-            };
-            created_ids.insert((MemberType::User, user_name.to_lowercase()), id.clone());
-            Ok(format!("created (id {id})"))
-        }
-        Change::UpdateUser {
-            id,
-            attributes,
-            manager,
-            ..
-        } => {
-            let mut operations: Vec<PatchOp> = attributes
-                .iter()
-                .map(|a| PatchOp::replace(&a.path, a.new.clone()))
-                .collect();
-            if let Some(change) = manager {
-                let manager_id = resolve(std::slice::from_ref(&change.new), created_ids)?.remove(0);
-                operations.push(PatchOp::replace(
-                    &format!("{ENTERPRISE_USER}:manager"),
-                    json!({ "value": manager_id }),
-                ));
-            }
-            client
-                .patch(ResourceKind::User, id, &operations)
-                .await
-                .map_err(ApplyFailure::Request)?;
-            let count = attributes.len() + usize::from(manager.is_some());
-            Ok(format!("updated ({})", plural(count, "attribute")))
-        }
-        Change::CreateGroup {
-            display_name,
-            external_id,
-            members,
-        } => {
-            let ids = resolve(members, created_ids)?;
-            let id = create_group(run, display_name, external_id.as_deref(), &ids).await?;
-            Ok(format!(
-                "created with {} (id {id})",
-                plural(members.len(), "member")
-            ))
-        }
-        Change::UpdateGroup {
-            id,
-            display_name,
-            attributes,
-            add_members,
-            remove_members,
-        } => {
-            let renamed = attributes.iter().any(|a| a.path == "displayName");
-            if renamed && !client.profile().group_rename {
-                let add = resolve(add_members, created_ids)?;
-                return recreate_group(run, id, display_name, attributes, &add, remove_members)
-                    .await;
-            }
-            let operations: Vec<PatchOp> = attributes
-                .iter()
-                .map(|a| PatchOp::replace(&a.path, a.new.clone()))
-                .collect();
-            let add = resolve(add_members, created_ids)?;
-            let remove: Vec<String> = remove_members.iter().filter_map(|m| m.id.clone()).collect();
-            for request in batches(
-                client.profile(),
-                operations,
-                &add,
-                &remove,
-                run.forms.current(),
-            ) {
-                send_group_patch(run, id, request).await?;
-            }
-            let mut parts = Vec::new();
-            if !attributes.is_empty() {
-                parts.push(plural(attributes.len(), "attribute"));
-            }
-            if !add_members.is_empty() {
-                parts.push(format!("+{}", plural(add_members.len(), "member")));
-            }
-            if !remove_members.is_empty() {
-                parts.push(format!("-{}", plural(remove_members.len(), "member")));
-            }
-            Ok(format!("updated ({})", parts.join(", ")))
-        }
-    }
-}
-
-/// POST a group with as many members as one request may carry, then PATCH in the rest.
-/// Records its id for the members and renames that come after it.
-async fn create_group(
-    run: &mut Run<'_>,
-    display_name: &str,
-    external_id: Option<&str>,
-    ids: &[String],
-) -> Result<String, ApplyFailure> {
-    let client = run.client;
-    let inline = ids
-        .len()
-        .min(client.profile().max_member_adds_per_patch as usize);
-    let mut body = Map::new();
-    body.insert("schemas".into(), json!([GROUP_SCHEMA]));
-    body.insert("displayName".into(), json!(display_name));
-    if let Some(external_id) = external_id {
-        body.insert("externalId".into(), json!(external_id));
-    }
-    if inline > 0 {
-        body.insert(
-            "members".into(),
-            Value::Array(
-                ids[..inline]
-                    .iter()
-                    .map(|id| json!({ "value": id }))
-                    .collect(),
-            ),
-        );
-    }
-    let created = client
-        .create_unique(ResourceKind::Group, &Value::Object(body), "displayName")
-        .await
-        .map_err(ApplyFailure::Request)?;
-    let id = match string_attribute(&created, "id") {
-        Some(id) => id.to_string(),
-        None => lookup_id(client, ResourceKind::Group, "displayName", display_name).await?,
-    };
-    run.created_ids
-        .insert((MemberType::Group, display_name.to_lowercase()), id.clone());
-    let rest = batches(
-        client.profile(),
-        Vec::new(),
-        &ids[inline..],
-        &[],
-        run.forms.current(),
-    );
-    for operations in rest {
-        send_group_patch(run, &id, operations).await?;
-    }
-    Ok(id)
-}
-
-/// A rename where the provider cannot rename groups (Atlassian): create the group under
-/// its new name with the members it should end up with, then delete the old one. The
-/// group's id changes.
-async fn recreate_group(
-    run: &mut Run<'_>,
-    old_id: &str,
-    display_name: &str,
-    attributes: &[crate::plan::AttributeChange],
-    add: &[String],
-    remove: &[MemberRef],
-) -> Result<String, ApplyFailure> {
-    let client = run.client;
-    let current = client
-        .get(ResourceKind::Group, old_id)
-        .await
-        .map_err(ApplyFailure::Request)?;
-    let removed: std::collections::HashSet<&str> =
-        remove.iter().filter_map(|m| m.id.as_deref()).collect();
-    let mut members: Vec<String> = member_values(&current)
-        .into_iter()
-        .filter(|id| !removed.contains(id.as_str()))
-        .collect();
-    for id in add {
-        if !members.contains(id) {
-            members.push(id.clone());
-        }
-    }
-    let external_id = attributes
-        .iter()
-        .find(|a| a.path == "externalId")
-        .and_then(|a| a.new.as_str().map(str::to_string))
-        .or_else(|| string_attribute(&current, "externalId").map(str::to_string));
-    let new_id = create_group(run, display_name, external_id.as_deref(), &members).await?;
-    client
-        .delete(ResourceKind::Group, old_id)
-        .await
-        .map_err(ApplyFailure::Request)?;
-    run.notes.push(format!(
-        "{} cannot rename groups: created `{display_name}` (id {new_id}) with {} and deleted the old group (id {old_id})",
-        client.profile().name,
-        plural(members.len(), "member")
-    ));
-    Ok(format!("renamed by re-creating (new id {new_id})"))
-}
-
-/// One PATCH of a group's members. When the server refuses the removal form in use
-/// (501, or 400 about the path, filter or value), the same request is sent once more in
-/// the other form, and that form is kept for the rest of the run. The first time the
-/// value-list form is used as a fallback, the group is read back to make sure the server
-/// removed only the named members (RFC 7644 does not define that form; a server could
-/// read it as "remove all").
-async fn send_group_patch(
-    run: &mut Run<'_>,
-    group_id: &str,
-    operations: Vec<PatchOp>,
-) -> Result<(), ApplyFailure> {
-    let client = run.client;
-    let first = client
-        .patch(ResourceKind::Group, group_id, &operations)
-        .await;
-    let error = match first {
-        Ok(_) => return Ok(()),
-        Err(error) => error,
-    };
-    if is_no_target(&error) && only_removals(&operations) {
-        run.notes.push(format!(
-            "a member to remove from group {group_id} was already gone (scimType noTarget)"
-        ));
-        return Ok(());
-    }
-    if !has_removals(&operations) || !refuses_form(&error) {
-        return Err(ApplyFailure::Request(error));
-    }
-    let fallback = other(run.forms.current());
-    let retried = with_removal_form(&operations, fallback);
-    let expected_kept = if fallback == RemovalForm::ValueList && run.forms.needs_value_list_check()
-    {
-        Some(members_kept(client, group_id, &operations).await?)
-    } else {
-        None
-    };
-    match client.patch(ResourceKind::Group, group_id, &retried).await {
-        Ok(_) => {
-            run.forms.switch_to(fallback);
-            run.notes.push(format!(
-                "the server refused member removal as {}; switched to {} for the rest of this run",
-                form_name(other(fallback)),
-                form_name(fallback)
-            ));
-            if let Some(kept) = expected_kept {
-                verify_kept(client, group_id, &kept).await?;
-            }
-            Ok(())
-        }
-        Err(_) => Err(ApplyFailure::Request(error)),
-    }
-}
-
-fn form_name(form: RemovalForm) -> &'static str {
-    match form {
-        RemovalForm::FilterPath => "a filter path (members[value eq \"id\"])",
-        RemovalForm::ValueList => "a value list",
-    }
-}
-
-fn is_no_target(error: &ScimError) -> bool {
-    error.scim_type() == Some("noTarget")
-}
-
-fn only_removals(operations: &[PatchOp]) -> bool {
-    operations
-        .iter()
-        .all(|op| matches!(op, PatchOp::Remove { .. }))
-}
-
-/// The group's current members minus those `operations` remove.
-async fn members_kept(
-    client: &ScimClient,
-    group_id: &str,
-    operations: &[PatchOp],
-) -> Result<Vec<String>, ApplyFailure> {
-    let removed: std::collections::HashSet<String> =
-        match with_removal_form(operations, RemovalForm::ValueList)
-            .into_iter()
-            .find(|op| matches!(op, PatchOp::Remove { path, .. } if path == "members"))
-        {
-            Some(PatchOp::Remove {
-                value: Some(Value::Array(items)),
-                ..
-            }) => items
-                .iter()
-                .filter_map(|m| m.get("value").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect(),
-            _ => Default::default(),
+    if let Some(failure) = failure {
+        return ChangeOutcome::Failed {
+            failure,
+            lines,
+            notes,
         };
-    let group = client
-        .get(ResourceKind::Group, group_id)
-        .await
-        .map_err(ApplyFailure::Request)?;
-    Ok(member_values(&group)
-        .into_iter()
-        .filter(|id| !removed.contains(id))
-        .collect())
-}
-
-async fn verify_kept(
-    client: &ScimClient,
-    group_id: &str,
-    kept: &[String],
-) -> Result<(), ApplyFailure> {
-    let group = client
-        .get(ResourceKind::Group, group_id)
-        .await
-        .map_err(ApplyFailure::Request)?;
-    let now: std::collections::HashSet<String> = member_values(&group).into_iter().collect();
-    let lost: Vec<&String> = kept.iter().filter(|id| !now.contains(*id)).collect();
-    if lost.is_empty() {
-        Ok(())
-    } else {
-        Err(ApplyFailure::NoId(format!(
-            "the server removed {} member(s) of group {group_id} that were not named in the value-list removal; stopping. Set target.options.member_removal to filter_path for this server",
-            lost.len()
-        )))
     }
-}
-
-fn member_values(group: &Value) -> Vec<String> {
-    group
-        .as_object()
-        .and_then(|o| crate::scim::attribute(o, "members"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|m| string_attribute(m, "value"))
-        .map(str::to_string)
-        .collect()
-}
-
-/// SCIM ids for planned members: the live id, or the id of a user created in this run.
-fn resolve(
-    members: &[MemberRef],
-    created_ids: &HashMap<(MemberType, String), String>,
-) -> Result<Vec<String>, ApplyFailure> {
-    members
-        .iter()
-        .map(|member| match (&member.id, &member.name) {
-            (Some(id), _) => Ok(id.clone()),
-            (None, Some(name)) => created_ids
-                .get(&(member.r#type, name.to_lowercase()))
-                .cloned()
-                .ok_or_else(|| ApplyFailure::UnresolvedMember(name.clone())),
-            (None, None) => Err(ApplyFailure::UnresolvedMember("(unnamed)".to_string())),
-        })
-        .collect()
-}
-
-/// The id of a resource the server just created but did not return.
-async fn lookup_id(
-    client: &ScimClient,
-    kind: ResourceKind,
-    attribute: &str,
-    value: &str,
-) -> Result<String, ApplyFailure> {
-    let found = client
-        .find_thoroughly(kind, attribute, value)
-        .await
-        .map_err(ApplyFailure::Request)?;
-    found
-        .iter()
-        .find(|r| string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value)))
-        .and_then(|r| string_attribute(r, "id"))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            ApplyFailure::NoId(format!(
-                "the server accepted the {} but returned no id, and `{attribute} eq \"{value}\"` finds none",
-                kind.noun()
-            ))
-        })
-}
-
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    match because {
+        Some(because) if !ran_main => ChangeOutcome::Skipped { because },
+        Some(because) => ChangeOutcome::Failed {
+            failure: StepFailure::SecondStepSkipped { because },
+            lines,
+            notes,
+        },
+        None if ran_main || ran_second => ChangeOutcome::Applied { lines, notes },
+        None => ChangeOutcome::Skipped {
+            because: "nothing ran".to_string(),
+        },
     }
 }

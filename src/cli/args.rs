@@ -28,7 +28,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// When to colour output: auto (a terminal, and NO_COLOR unset), always, never.
+    /// When to colour output: auto (a terminal, and `NO_COLOR` unset), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Say more about what is happening (on stderr).
@@ -96,7 +96,7 @@ pub struct ValidateArgs {
 /// The report formats of `validate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ValidateFormat {
-    /// Every problem with its file:line:col, a snippet and advice (stderr).
+    /// Every problem with its file, line and column, a snippet and advice (stderr).
     Human,
     /// A JSON array of {severity, code, message, file, line, column, help} (stdout).
     Json,
@@ -108,9 +108,14 @@ pub enum ValidateFormat {
 pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigDirArg,
-    /// Exit 2 when the plan has changes (0 when it has none, 1 on error).
+    /// Exit 2 when the plan has changes (0 when it has none, 1 on error, 3 when a safety
+    /// guard refuses it).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Do not refuse the plan when a safety guard trips (`max_destroy`, protected users and
+    /// groups, privileged groups left empty, `min_members`): the trips are still shown.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -120,12 +125,18 @@ pub struct ApplyArgs {
     /// Apply without asking for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
+    /// Apply even when a safety guard trips (the trips are still shown).
+    #[arg(long)]
+    pub force: bool,
+    /// Changes in flight at once (default: the provider profile's concurrency).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Where the target comes from: a directory with scimform.yaml. Without one, the
-    /// target is SCIMFORM_URL with the token in SCIMFORM_TOKEN.
+    /// target is `SCIMFORM_URL` with the token in `SCIMFORM_TOKEN`.
     #[command(flatten)]
     pub config: ConfigDirArg,
     /// The directory to write the configuration into (created if missing).

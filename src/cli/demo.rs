@@ -6,16 +6,18 @@
 //! directory. Seeding goes over HTTP like any other client; the token is generated per
 //! run and never printed. The demo uses the same plan/apply code as the real commands.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use serde_json::{Value, json};
 
 use super::dev_server::start_failure;
-use super::plan::{execute, report_outcome};
+use super::plan::{context_for, execute, print_plan, report_outcome};
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
-use crate::render::{self, Style};
+use crate::apply::ApplyOptions;
+use crate::render::Style;
 use crate::scim::{
     ClientSettings, GROUP_SCHEMA, ResourceKind, ScimClient, Token, USER_SCHEMA, string_attribute,
 };
@@ -24,8 +26,8 @@ use scimform_devserver::{DevServer, DevServerOptions};
 
 /// The example the demo plans against, as shipped in the repository: its directory and
 /// every file in it, compiled in (a test checks the list against the files on disk).
-pub const EXAMPLE_PATH: &str = "examples/acme";
-pub const EXAMPLE_FILES: &[(&str, &str)] = &[
+pub(super) const EXAMPLE_PATH: &str = "examples/acme";
+pub(super) const EXAMPLE_FILES: &[(&str, &str)] = &[
     (
         "scimform.yaml",
         include_str!("../../examples/acme/scimform.yaml"),
@@ -56,20 +58,21 @@ pub const EXAMPLE_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-pub async fn run(output: Output) -> Result<u8, Failure> {
+pub(super) async fn run(output: Output) -> Result<u8, Failure> {
     let token = demo_token();
     let server = DevServer::start(DevServerOptions::new(
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         token.clone(),
     ))
     .await
-    .map_err(start_failure)?;
-    let result = cycle(&server, token, output.stdout).await;
+    .map_err(|error| start_failure(&error))?;
+    let result = cycle(&server, token, output).await;
     server.shutdown().await;
     result
 }
 
-async fn cycle(server: &DevServer, token: String, style: Style) -> Result<u8, Failure> {
+async fn cycle(server: &DevServer, token: String, output: Output) -> Result<u8, Failure> {
+    let style = output.stdout;
     let client = ScimClient::new(&ClientSettings::new(
         &server.base_url(),
         Token::new(token),
@@ -91,17 +94,17 @@ async fn cycle(server: &DevServer, token: String, style: Style) -> Result<u8, Fa
 
     heading(style, "2/4  scimform plan");
     let live = live::read(&client).await?;
-    let first = plan::diff(&declared, &live, client.base_url());
-    print_plan(&first, style);
+    let first = plan::diff(&declared, &live, &context_for(&client, None))?;
+    print_plan(&first, output);
 
     heading(style, "3/4  scimform apply --auto-approve");
-    let outcome = execute(&first, &client, style).await?;
-    report_outcome(&outcome, style);
+    let report = execute(&first, &client, ApplyOptions::for_client(&client), output).await;
+    report_outcome(&first, &report, output)?;
 
     heading(style, "4/4  scimform plan, again");
     let live = live::read(&client).await?;
-    let second = plan::diff(&declared, &live, client.base_url());
-    print_plan(&second, style);
+    let second = plan::diff(&declared, &live, &context_for(&client, None))?;
+    print_plan(&second, output);
     if second.has_changes() {
         return Err(Message {
             code: "demo::not_converged",
@@ -125,18 +128,14 @@ fn say(text: &str) {
     let _ = writeln!(stdout, "{text}");
 }
 
-fn print_plan(plan: &plan::Plan, style: Style) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout);
-    let _ = render::render_plan(plan, &mut stdout, style);
-    let _ = stdout.flush();
-}
-
 /// A per-run token: not secret in any real sense (the server lives on loopback for the
 /// length of the demo), but unguessable by other local processes and never printed.
 fn demo_token() -> String {
     let bytes: [u8; 24] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(48), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 /// A user as the seeded directory has it.
@@ -241,7 +240,11 @@ async fn seed(client: &ScimClient) -> Result<(), Failure> {
     ];
     let mut ids = std::collections::HashMap::new();
     for body in &users {
-        let created = client.create(ResourceKind::User, body).await?;
+        let created = client
+            .create(ResourceKind::User, body)
+            .await?
+            .body
+            .unwrap_or_default();
         let user_name = body["userName"].as_str().unwrap_or_default().to_string();
         let id = string_attribute(&created, "id")
             .unwrap_or_default()

@@ -10,7 +10,7 @@ use scimform_devserver::{
     Behaviour, DevServer, DevServerError, DevServerOptions, Emulation, Faults,
 };
 
-pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
+pub(super) async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
     if args.token.trim().is_empty() {
         return Err(Message {
             code: "dev_server::no_token",
@@ -22,7 +22,7 @@ pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
     }
     let server = DevServer::start(options(args))
         .await
-        .map_err(start_failure)?;
+        .map_err(|error| start_failure(&error))?;
     {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{}", server.base_url());
@@ -50,7 +50,7 @@ pub async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
 /// The server's options from the command line.
 fn options(args: &DevServerArgs) -> DevServerOptions {
     let mut options = DevServerOptions::new(args.listen, args.token.clone());
-    options.data = args.data.clone();
+    options.data.clone_from(&args.data);
     options.synthetic = args.seed_synthetic;
     options.behaviour = Behaviour {
         emulation: Emulation::for_profile(args.emulate),
@@ -106,8 +106,8 @@ fn describe(args: &DevServerArgs, seed: u64) -> String {
 }
 
 /// A dev-server that could not start, with what to do about it.
-pub fn start_failure(error: DevServerError) -> Failure {
-    let (code, help) = match &error {
+pub(super) fn start_failure(error: &DevServerError) -> Failure {
+    let (code, help) = match error {
         DevServerError::Bind { addr, .. } => (
             "dev_server::bind",
             format!(

@@ -10,8 +10,9 @@ use super::settings::{self, Output};
 use crate::config::{self, DeclaredTarget, ROOT_FILE};
 use crate::export::{ExportTarget, Split, export};
 use crate::live;
+use crate::render::breakdown::count;
 
-pub async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
+pub(super) async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
     let target = if args.config.dir.join(ROOT_FILE).exists() {
         config::load_dir(&args.config.dir)?.target
     } else {
@@ -66,9 +67,9 @@ pub async fn run(args: &ExportArgs, output: Output) -> Result<u8, Failure> {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(
             stdout,
-            "Exported {} users and {} groups to {} ({}).",
-            live.users.len(),
-            live.groups.len(),
+            "Exported {} and {} to {} ({}).",
+            count(live.users.len(), "user"),
+            count(live.groups.len(), "group"),
             args.out_dir.display(),
             exported
                 .files

@@ -5,6 +5,7 @@
 //! `main.rs` calls [`main`] and nothing else.
 
 mod args;
+mod context;
 mod demo;
 mod dev_server;
 mod export;
@@ -19,13 +20,17 @@ pub use report::{Failure, exit, render_diagnostic};
 pub use settings::{DEFAULT_TOKEN_ENV, URL_ENV};
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 use args::Command;
 use settings::Output;
 
 /// Parse the command line, run the command, report any failure; the process exit code.
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     let output = Output::resolve(&cli.global);
     let code = match run(&cli.command, output) {
         Ok(code) => code,
@@ -37,11 +42,24 @@ pub fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(code)
 }
 
+/// Help or a version asked for (exit 0), or a usage error (exit 1), printed as clap prints
+/// them. Not clap's own exit code 2 for a usage error: under `plan --detailed-exitcode`,
+/// 2 means "the plan has changes".
+fn usage(error: &clap::Error) -> std::process::ExitCode {
+    let _ = error.print();
+    let code = match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => exit::OK,
+        // Including `DisplayHelpOnMissingArgumentOrSubcommand`: help nobody asked for.
+        _ => exit::ERROR,
+    };
+    std::process::ExitCode::from(code)
+}
+
 /// Run one command to completion.
 pub fn run(command: &Command, output: Output) -> Result<u8, Failure> {
     match command {
         Command::Validate(args) => validate::run(args, output),
-        Command::Schema(args) => schema::run(args),
+        Command::Schema(args) => Ok(schema::run(args)),
         Command::Export(args) => runtime()?.block_on(export::run(args, output)),
         Command::Plan(args) => runtime()?.block_on(plan::run_plan(args, output)),
         Command::Apply(args) => runtime()?.block_on(plan::run_apply(args, output)),

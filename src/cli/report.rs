@@ -59,7 +59,7 @@ pub fn render_diagnostic(diagnostic: &dyn Diagnostic, color: bool, width: usize)
 }
 
 /// Write a failure to stderr.
-pub fn report(failure: &Failure, color: bool) {
+pub(super) fn report(failure: &Failure, color: bool) {
     let width = terminal_width();
     let text = render_diagnostic(failure.diagnostic.as_ref(), color, width);
     let mut stderr = std::io::stderr().lock();
@@ -76,7 +76,7 @@ fn terminal_width() -> usize {
 
 /// A plain message with a help line, for failures that are not another module's error.
 #[derive(Debug)]
-pub struct Message {
+pub(super) struct Message {
     pub code: &'static str,
     pub text: String,
     pub help: String,

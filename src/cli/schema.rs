@@ -3,14 +3,14 @@
 use std::io::Write;
 
 use super::args::{SchemaArgs, SchemaKind};
-use super::report::{Failure, exit};
+use super::report::exit;
 use crate::config;
 
-pub fn run(args: &SchemaArgs) -> Result<u8, Failure> {
+pub(super) fn run(args: &SchemaArgs) -> u8 {
     let text = match args.kind {
         SchemaKind::Config => config::json_schema(),
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
-    Ok(exit::OK)
+    exit::OK
 }

@@ -4,10 +4,7 @@
 //! This is the only place that reads `SCIMFORM_URL`, `NO_COLOR` and the token variable.
 //! The token is moved straight into a `scim::Token`; it is never formatted.
 
-use std::fmt;
 use std::io::IsTerminal;
-
-use miette::Diagnostic;
 
 use super::args::{ColorChoice, GlobalArgs};
 use crate::config::DeclaredTarget;
@@ -56,49 +53,28 @@ impl Output {
 }
 
 /// Why the target cannot be reached with the given settings.
-#[derive(Debug)]
-pub enum TargetError {
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(super) enum TargetError {
+    #[error("no SCIM target URL is configured")]
+    #[diagnostic(
+        code(target::no_url),
+        help("set target.url in scimform.yaml, or export {URL_ENV}=https://…/scim/v2")
+    )]
     NoUrl,
+    #[error("the bearer token is missing: {variable} is not set")]
+    #[diagnostic(
+        code(target::no_token),
+        help(
+            "export {variable} with the directory's SCIM token (in CI, from a secret); the variable's name comes from target.token_env"
+        )
+    )]
     NoToken { variable: String },
-}
-
-impl fmt::Display for TargetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TargetError::NoUrl => f.write_str("no SCIM target URL is configured"),
-            TargetError::NoToken { variable } => {
-                write!(f, "the bearer token is missing: {variable} is not set")
-            }
-        }
-    }
-}
-
-impl std::error::Error for TargetError {}
-
-impl Diagnostic for TargetError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(match self {
-            TargetError::NoUrl => "target::no_url",
-            TargetError::NoToken { .. } => "target::no_token",
-        }))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(match self {
-            TargetError::NoUrl => {
-                format!("set target.url in scimform.yaml, or export {URL_ENV}=https://…/scim/v2")
-            }
-            TargetError::NoToken { variable } => format!(
-                "export {variable} with the directory's SCIM token (in CI, from a secret); the variable's name comes from target.token_env"
-            ),
-        }))
-    }
 }
 
 /// The URL, token and provider profile for a `target:` section, with `SCIMFORM_URL`
 /// taking precedence over `target.url` (`export` may run without a configuration: then
 /// everything comes from the environment and the defaults).
-pub fn settings_for(
+pub(super) fn settings_for(
     target: &DeclaredTarget,
     allow_insecure_http: bool,
 ) -> Result<ClientSettings, super::report::Failure> {
@@ -126,7 +102,7 @@ pub fn settings_for(
 
 /// A client for the target; for `profile: auto`, refined by the provider's
 /// `/ServiceProviderConfig` when it answers (the URL's host decides otherwise).
-pub async fn connect(
+pub(super) async fn connect(
     target: &DeclaredTarget,
     output: Output,
 ) -> Result<crate::scim::ScimClient, super::report::Failure> {
@@ -165,13 +141,15 @@ pub async fn connect(
 /// Read progress as one self-overwriting line on stderr, when it is a terminal and the
 /// user did not ask for quiet; nothing otherwise. Users and groups are read at the same
 /// time, so the line shows both: `Reading users: 1200/100000, groups: 300/10000`.
-pub fn progress(output: Output) -> crate::live::Progress {
+pub(super) fn progress(output: Output) -> crate::live::Progress {
     if !output.stderr_is_terminal || output.quiet {
         return crate::live::Progress::none();
     }
     let state = std::sync::Mutex::new(ProgressLine::default());
     crate::live::Progress::new(move |event| {
-        let mut line = state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut line = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let kind = usize::from(event.kind == crate::scim::ResourceKind::Group);
         line.counts[kind] = Some((event.read, event.total));
         let done = line

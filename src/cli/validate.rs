@@ -5,6 +5,7 @@
 //! Exit 1 on any error; warnings alone exit 0 unless `--strict` makes them errors. This
 //! file only chooses and formats the report; finding problems is `config`'s job.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use serde_json::{Value, json};
@@ -13,8 +14,9 @@ use super::args::{ValidateArgs, ValidateFormat};
 use super::report::{self, Failure, exit};
 use super::settings::Output;
 use crate::config::{self, ConfigError, ConfigErrors, ConfigWarnings, Severity};
+use crate::render::breakdown::count;
 
-pub fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
+pub(super) fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
     let (mut errors, mut warnings, counts) = match config::load_dir(&args.config.dir) {
         Ok(declared) => (
             Vec::new(),
@@ -43,7 +45,7 @@ pub fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
                 return Err(ConfigErrors { errors, warnings }.into());
             }
             if !warnings.is_empty() {
-                let count = warnings.len();
+                let warning_count = warnings.len();
                 let failure = Failure {
                     diagnostic: Box::new(ConfigWarnings(warnings)),
                     code: exit::OK,
@@ -51,14 +53,17 @@ pub fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
                 report::report(&failure, output.stderr.color);
                 if let (false, Some((users, groups))) = (output.quiet, counts) {
                     print(&format!(
-                        "The configuration is valid: {users} users, {groups} groups. \
-                         {count} warning{} (see above).\n",
-                        if count == 1 { "" } else { "s" }
+                        "The configuration is valid: {}, {}. {} (see above).\n",
+                        count(users, "user"),
+                        count(groups, "group"),
+                        count(warning_count, "warning")
                     ));
                 }
             } else if let (false, Some((users, groups))) = (output.quiet, counts) {
                 print(&format!(
-                    "The configuration is valid: {users} users, {groups} groups.\n"
+                    "The configuration is valid: {}, {}.\n",
+                    count(users, "user"),
+                    count(groups, "group")
                 ));
             }
         }
@@ -93,7 +98,7 @@ fn flatten<'a>(errors: &'a [ConfigError], warnings: &'a [ConfigError]) -> Vec<&'
 
 /// A JSON array of `{severity, code, message, file, line, column, help}` (file, line and
 /// column `null` for a problem without a place); notes follow the problem they belong to.
-pub fn json_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String {
+pub(super) fn json_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String {
     let items: Vec<Value> = flatten(errors, warnings)
         .into_iter()
         .map(|problem| {
@@ -116,7 +121,7 @@ pub fn json_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String {
 
 /// GitHub workflow commands: `::error file=F,line=L,col=C,title=CODE::MESSAGE` (and
 /// `::warning`, `::notice` for notes), one per line, the help after the message.
-pub fn github_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String {
+pub(super) fn github_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String {
     let mut out = String::new();
     for problem in flatten(errors, warnings) {
         let command = match problem.severity {
@@ -136,11 +141,12 @@ pub fn github_report(errors: &[ConfigError], warnings: &[ConfigError]) -> String
             message.push_str("\nhelp: ");
             message.push_str(&problem.help);
         }
-        out.push_str(&format!(
-            "::{command} {}::{}\n",
+        let _ = writeln!(
+            out,
+            "::{command} {}::{}",
             properties.join(","),
             escape_data(&message)
-        ));
+        );
     }
     out
 }

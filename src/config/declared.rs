@@ -211,7 +211,7 @@ pub enum Membership {
 }
 
 /// The schema URN of the core User resource.
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(super) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 /// The schema URN of the enterprise User extension: the key of its attributes in
 /// [`DeclaredUser::attributes`].

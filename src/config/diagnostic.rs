@@ -49,6 +49,7 @@ impl ConfigError {
         }
     }
 
+    #[must_use]
     pub fn at(mut self, origin: &Origin, label: impl Into<String>) -> ConfigError {
         self.origin = Some(origin.clone());
         self.label = label.into();
@@ -56,15 +57,18 @@ impl ConfigError {
     }
 
     /// Point at `loc` in `file`.
+    #[must_use]
     pub fn at_loc(self, file: &SourceFile, loc: Loc, label: impl Into<String>) -> ConfigError {
         self.at(&Origin::of(file, loc), label)
     }
 
+    #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> ConfigError {
         self.help = help.into();
         self
     }
 
+    #[must_use]
     pub fn with_related(mut self, related: ConfigError) -> ConfigError {
         self.related.push(related);
         self

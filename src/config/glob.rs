@@ -15,7 +15,7 @@ const MAX_VISITED: usize = 200_000;
 
 /// A parsed `include:` pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathPattern {
+pub(super) struct PathPattern {
     segments: Vec<Segment>,
 }
 
@@ -29,7 +29,7 @@ enum Segment {
 
 /// Why a pattern cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PatternError {
+pub(super) enum PatternError {
     /// Absolute, or climbing out with `..`.
     Escapes,
     /// Nothing but separators.
@@ -37,7 +37,7 @@ pub enum PatternError {
 }
 
 impl PathPattern {
-    pub fn parse(text: &str) -> Result<PathPattern, PatternError> {
+    pub(super) fn parse(text: &str) -> Result<PathPattern, PatternError> {
         let text = text.trim();
         let drive = text.len() >= 2
             && text.as_bytes()[1] == b':'
@@ -65,7 +65,7 @@ impl PathPattern {
     }
 
     /// Whether the relative path `path` (segments separated by `/`) matches.
-    pub fn matches(&self, path: &str) -> bool {
+    pub(super) fn matches(&self, path: &str) -> bool {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match_segments(&self.segments, &parts)
     }
@@ -103,7 +103,7 @@ impl PathPattern {
     /// The files under `dir` that match, as sorted relative paths with `/` separators.
     /// Symbolic links to files are listed (the loader checks where they point); links to
     /// directories are not followed.
-    pub fn expand_in(&self, dir: &Path) -> Result<Vec<String>, String> {
+    pub(super) fn expand_in(&self, dir: &Path) -> Result<Vec<String>, String> {
         let prefix = self.literal_prefix();
         let mut start = dir.to_path_buf();
         for part in &prefix {

@@ -218,12 +218,10 @@ fn no_match(
     text: &str,
 ) -> ConfigError {
     // A common slip: .yml for .yaml or the other way round.
-    let other = if text.ends_with(".yaml") {
-        Some(format!("{}.yml", text.trim_end_matches(".yaml")))
-    } else if text.ends_with(".yml") {
-        Some(format!("{}.yaml", text.trim_end_matches(".yml")))
+    let other = if let Some(stem) = text.strip_suffix(".yaml") {
+        Some(format!("{stem}.yml"))
     } else {
-        None
+        text.strip_suffix(".yml").map(|stem| format!("{stem}.yaml"))
     };
     let other_matches = other.as_ref().filter(|o| {
         PathPattern::parse(o).is_ok_and(|p| source.expand(&p).is_ok_and(|m| !m.is_empty()))

@@ -1,6 +1,6 @@
 //! Configuration: loading `scimform.yaml` and the files it includes, the declared model
 //! with the origin of every entry, validation that reports every mistake at once with
-//! file:line:col, a snippet and advice, and the JSON Schema of the file format.
+//! <file:line:col>, a snippet and advice, and the JSON Schema of the file format.
 //!
 //! The pipeline is `source` (read files: size and UTF-8 checks) → `yaml` (a tree of
 //! located nodes; aliases, merge keys and limits) → `decode` (the file model, per file:

@@ -16,14 +16,14 @@ pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
 }
 
 /// `text` folded for comparison (trimmed, lowercase).
-pub fn fold(text: &str) -> String {
+pub(super) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     fold_into(text, &mut folded);
     folded
 }
 
 /// [`fold`] into a reused buffer.
-pub fn fold_into(text: &str, buffer: &mut String) {
+pub(super) fn fold_into(text: &str, buffer: &mut String) {
     buffer.clear();
     let text = text.trim();
     if text.is_ascii() {

@@ -44,7 +44,7 @@ impl SourceFile {
             if index as u64 + 1 == line {
                 let column_bytes: usize = text_line
                     .chars()
-                    .take(column.saturating_sub(1) as usize)
+                    .take(usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX))
                     .map(char::len_utf8)
                     .sum();
                 return offset + column_bytes;

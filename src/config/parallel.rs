@@ -8,9 +8,9 @@ use std::sync::{Mutex, mpsc};
 
 /// `f` over `items` on all cores (one thread when there is one item or one core),
 /// results in item order.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
@@ -44,7 +44,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 
 /// `f` over `items`, each item moved into the call (so a worker can drop what it has
 /// used), on all cores, results in item order.
-pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(super) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
     map(&slots, |slot| {
         let item = slot.lock().ok().and_then(|mut slot| slot.take());
@@ -56,7 +56,7 @@ pub fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> 
 }
 
 /// `items` split into about `parts` runs of consecutive items.
-pub fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
+pub(super) fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
     let size = items.len().div_ceil(parts.max(1)).max(1);
     let mut runs = Vec::with_capacity(parts);
     let mut items = items.into_iter().peekable();

@@ -35,7 +35,7 @@ pub(super) struct DirSource {
 }
 
 impl DirSource {
-    pub fn new(dir: &Path) -> DirSource {
+    pub(super) fn new(dir: &Path) -> DirSource {
         DirSource {
             dir: dir.to_path_buf(),
         }
@@ -113,7 +113,7 @@ pub(super) struct MemorySource {
 }
 
 impl MemorySource {
-    pub fn new(root: &str, files: &[(&str, &str)]) -> MemorySource {
+    pub(super) fn new(root: &str, files: &[(&str, &str)]) -> MemorySource {
         let root = root.trim_end_matches('/');
         MemorySource {
             root: if root == "." {

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo: at most
 /// a fifth of the longer word's characters differ (and at least two may).
-pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
     let mut best: Option<(usize, &'a str)> = None;
     let mut scratch = Vec::new();
@@ -60,7 +63,7 @@ fn edit_distance(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
 /// [`closest`] for many lookups in one run, from several threads: after
 /// [`Suggester::BUDGET`] suggestions it stops searching, so a file full of unknown names
 /// among 100 000 users stays fast.
-pub struct Suggester {
+pub(super) struct Suggester {
     left: AtomicUsize,
 }
 
@@ -71,15 +74,15 @@ impl Default for Suggester {
 }
 
 impl Suggester {
-    pub const BUDGET: usize = 100;
+    pub(super) const BUDGET: usize = 100;
 
-    pub fn new() -> Suggester {
+    pub(super) fn new() -> Suggester {
         Suggester {
             left: AtomicUsize::new(Suggester::BUDGET),
         }
     }
 
-    pub fn suggest<'a>(
+    pub(super) fn suggest<'a>(
         &self,
         word: &str,
         candidates: impl Iterator<Item = &'a str>,

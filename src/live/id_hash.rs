@@ -1,5 +1,5 @@
 //! A fast hash for sets of ids during a read: every id is checked against the ids seen
-//! before it (a hundred thousand users, a million member references). SipHash costs a
+//! before it (a hundred thousand users, a million member references). `SipHash` costs a
 //! tenth of a read's parsing time; rustc's Fx hash costs next to nothing, but alone it
 //! would let a hostile server choose ids that all collide and make every insert slow. So
 //! the Fx hash is seeded with a number drawn once per process, which the server cannot
@@ -17,7 +17,7 @@ pub(crate) type IdHashSet<T> = HashSet<T, FxSeededState>;
 /// An empty [`IdHashSet`] with room for `capacity` ids.
 pub(crate) fn id_hash_set<T>(capacity: usize) -> IdHashSet<T> {
     static SEED: OnceLock<usize> = OnceLock::new();
-    let seed = *SEED.get_or_init(|| rand::random::<u64>() as usize);
+    let seed = *SEED.get_or_init(|| usize::from_ne_bytes(rand::random()));
     HashSet::with_capacity_and_hasher(capacity, FxSeededState::with_seed(seed))
 }
 

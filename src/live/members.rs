@@ -20,7 +20,10 @@ use crate::scim::{
 };
 
 /// `GET /Groups/{id}` for every group.
-pub async fn read_by_group(client: &ScimClient, live: &mut Live) -> Result<(), LiveReadError> {
+pub(super) async fn read_by_group(
+    client: &ScimClient,
+    live: &mut Live,
+) -> Result<(), LiveReadError> {
     let mut reads = JoinSet::new();
     for (index, group) in live.groups.iter().enumerate() {
         let client = client.clone();
@@ -31,12 +34,13 @@ pub async fn read_by_group(client: &ScimClient, live: &mut Live) -> Result<(), L
         let (index, resource) = joined.map_err(|e| interrupted(&e))?;
         let resource = resource?;
         live.groups[index].members = MemberIds::new(&member_ids(&resource));
+        live.groups[index].members_listed = true;
     }
     Ok(())
 }
 
 /// For every user, the groups a member filter finds.
-pub async fn read_by_member_filter(
+pub(super) async fn read_by_member_filter(
     client: &ScimClient,
     live: &mut Live,
 ) -> Result<(), LiveReadError> {
@@ -97,6 +101,7 @@ pub async fn read_by_member_filter(
     }
     for (group, members) in live.groups.iter_mut().zip(by_group) {
         group.members = MemberIds::new(&members);
+        group.members_listed = true;
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::scim::{
 
 /// Reads each element of a user list into a [`LiveUser`].
 #[derive(Clone, Copy, Debug)]
-pub struct UserReader;
+pub(super) struct UserReader;
 
 impl ResourceReader for UserReader {
     type Item = LiveUser;
@@ -36,6 +36,7 @@ impl ResourceReader for UserReader {
         Ok(entry.map(|entry| LiveUser {
             id: entry.id,
             user_name: entry.name,
+            version: entry.version,
             json: entry.json,
         }))
     }
@@ -43,7 +44,7 @@ impl ResourceReader for UserReader {
 
 /// Reads each element of a group list into a [`LiveGroup`].
 #[derive(Clone, Copy, Debug)]
-pub struct GroupReader;
+pub(super) struct GroupReader;
 
 impl ResourceReader for GroupReader {
     type Item = LiveGroup;
@@ -57,6 +58,8 @@ impl ResourceReader for GroupReader {
             id: entry.id,
             display_name: entry.name,
             members: entry.members,
+            members_listed: entry.members_listed,
+            version: entry.version,
             json: entry.json,
         }))
     }
@@ -69,6 +72,10 @@ struct Entry {
     name: String,
     /// Groups only (a user's `members`, if any, stay in `json`).
     members: MemberIds,
+    /// Whether the resource had a `members` key at all (groups).
+    members_listed: bool,
+    /// `meta.version`, when the server gives one.
+    version: Option<Box<str>>,
     json: ResourceJson,
 }
 
@@ -100,12 +107,19 @@ impl<'de> Visitor<'de> for EntrySeed {
         let mut id = Pick::new("id");
         let mut name = Pick::new(name_attribute);
         let mut members: Vec<Cow<'de, str>> = Vec::new();
+        let mut members_listed = false;
+        let mut version = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
+            if key.eq_ignore_ascii_case("meta") {
+                version = map.next_value::<MetaVersion>()?.0;
+                continue;
+            }
             if is_dropped_attribute(&key) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             if kind == ResourceKind::Group && key.eq_ignore_ascii_case("members") {
+                members_listed = true;
                 members.extend(map.next_value_seed(MemberIdsSeed)?);
                 continue;
             }
@@ -127,8 +141,73 @@ impl<'de> Visitor<'de> for EntrySeed {
             id: ScimId::new(&id),
             name,
             members: MemberIds::new(&members),
+            members_listed,
+            version,
             json: json.finish(),
         })
+    }
+}
+
+/// `meta.version` out of a `meta` object (anything else in it, or a `meta` that is not
+/// an object, is ignored).
+struct MetaVersion(Option<Box<str>>);
+
+impl<'de> serde::Deserialize<'de> for MetaVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<MetaVersion, D::Error> {
+        deserializer.deserialize_any(MetaVisitor)
+    }
+}
+
+struct MetaVisitor;
+
+impl<'de> Visitor<'de> for MetaVisitor {
+    type Value = MetaVersion;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a meta object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetaVersion, A::Error> {
+        let mut version = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value: serde_json::Value = map.next_value()?;
+            if key.eq_ignore_ascii_case("version")
+                && let serde_json::Value::String(text) = value
+                && !text.is_empty()
+            {
+                version = Some(text.into_boxed_str());
+            }
+        }
+        Ok(MetaVersion(version))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MetaVersion, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<MetaVersion, E> {
+        Ok(MetaVersion(None))
     }
 }
 
@@ -264,6 +343,7 @@ mod tests {
         .expect("page");
         assert_eq!(read[0].id, "u1");
         assert_eq!(read[0].user_name, "a@x.test");
+        assert_eq!(read[0].version.as_deref(), Some("W/\"1\""));
         assert_eq!(
             read[0].resource(),
             json!({"id": "u1", "UserName": "a@x.test", "name": {"givenName": "A b"},

@@ -227,9 +227,9 @@ where
         if page.resources.len() as u64 != expected {
             pages.abort_all();
             return Err(collector.inconsistent(format!(
-                "the page at startIndex {start} had {} {}s where {expected} were expected",
-                page.resources.len(),
-                kind.noun()
+                "the page at startIndex {start} had {} where {expected} {} expected",
+                kind.counted(page.resources.len() as u64),
+                if expected == 1 { "was" } else { "were" }
             )));
         }
         read += page.resources.len() as u64;
@@ -311,8 +311,8 @@ fn finish<T: Listed>(collector: Collector<T>, total: u64) -> Result<Vec<T>, Live
     let read = collector.items.len() as u64;
     if read != total {
         return Err(collector.inconsistent(format!(
-            "read {read} {}s, but totalResults is {total}",
-            collector.kind.noun()
+            "read {}, but totalResults is {total}",
+            collector.kind.counted(read)
         )));
     }
     Ok(collector.items)

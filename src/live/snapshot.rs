@@ -49,6 +49,8 @@ impl fmt::Debug for ResourceJson {
 pub struct LiveUser {
     pub id: ScimId,
     pub user_name: String,
+    /// `meta.version` (the `ETag`), when the server gives one.
+    pub version: Option<Box<str>>,
     /// The resource as read, for comparing declared attributes.
     pub json: ResourceJson,
 }
@@ -67,6 +69,11 @@ pub struct LiveGroup {
     pub display_name: String,
     /// Member ids (`members[].value`), as the server lists them, without duplicates.
     pub members: MemberIds,
+    /// Whether the server listed `members` at all: a group read without the key has
+    /// members that are unknown, not none.
+    pub members_listed: bool,
+    /// `meta.version` (the `ETag`), when the server gives one.
+    pub version: Option<Box<str>>,
     /// The resource as read, without `members` (they are in `members`).
     pub json: ResourceJson,
 }

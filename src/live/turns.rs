@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 
 /// Shares of the request slots among the lists of one read.
 #[derive(Debug)]
-pub struct Turns {
+pub(super) struct Turns {
     state: Mutex<State>,
 }
 
@@ -39,11 +39,11 @@ struct List {
 
 /// One list of a read, as `Turns` knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListTurns(usize);
+pub(super) struct ListTurns(usize);
 
 /// A slot held for one request; handed on when dropped.
 #[derive(Debug)]
-pub struct Turn {
+pub(super) struct Turn {
     turns: Arc<Turns>,
 }
 
@@ -74,7 +74,7 @@ impl Drop for Waiting {
 
 impl Turns {
     /// Room for `slots` requests at once (at least one).
-    pub fn new(slots: usize) -> Arc<Turns> {
+    pub(super) fn new(slots: usize) -> Arc<Turns> {
         Arc::new(Turns {
             state: Mutex::new(State {
                 free: slots.max(1),
@@ -89,7 +89,7 @@ impl Turns {
     }
 
     /// A list that has `pages` pages to request.
-    pub fn list(&self, pages: u64) -> ListTurns {
+    pub(super) fn list(&self, pages: u64) -> ListTurns {
         let mut state = self.state();
         state.lists.push(List {
             pages: pages.max(1),
@@ -100,7 +100,7 @@ impl Turns {
     }
 
     /// Wait for a turn to send one of `list`'s requests.
-    pub async fn take(self: &Arc<Self>, list: ListTurns) -> Turn {
+    pub(super) async fn take(self: &Arc<Self>, list: ListTurns) -> Turn {
         let handed = {
             let mut state = self.state();
             if state.free > 0 {

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::model::AttributeChange;
+use super::change::AttributeChange;
 use crate::scim::{as_bool, attribute};
 
 /// The changes that make `live` show the `declared` attributes, one per top-level
@@ -114,6 +114,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(clippy::needless_pass_by_value)] // called with json!(…) literals
     fn declared(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()
     }

@@ -1,437 +1,798 @@
 //! `diff`: the declared state against a complete live snapshot, giving a `Plan`.
 //!
-//! Pure: no I/O, no clock, no randomness. Users are matched by userName (then by a former
-//! name in `previously:`, which plans a rename), groups by displayName (then `previously:`),
-//! all case-insensitively; members are compared as sets of SCIM ids resolved from names.
-//! The plan lists changes in the order apply must run them: users (creates ordered so a
-//! manager comes before the people who report to them), then group creates (a nested group
-//! before the group that contains it), then group updates — each run sorted by name, so the
-//! same inputs give the same plan byte for byte. This is where *what* changes is decided;
-//! `apply` only decides *how*.
+//! Pure: no I/O, no clock, no randomness (the creation time comes in with the context).
+//! This is where *what* changes is decided; `apply` only decides *how*. The steps:
+//!
+//! 1. Live objects that `policy.ignore` covers are taken out (counted apart).
+//! 2. Declared users and groups are matched to live ones (`matching`): by name, former
+//!    name, then the policy's secondary keys; ambiguity is an error, never a guess.
+//! 3. Each matched user is compared on its declared attributes only (`compare`); the
+//!    action says what the change amounts to (adopt, rename, deactivate, reactivate,
+//!    update). Each matched group is compared on its name, externalId and members
+//!    (`members`); a rename where the provider cannot rename groups is a replace that
+//!    carries the members from this plan.
+//! 4. Live objects no file declares follow `policy.unmanaged_users` / `unmanaged_groups`.
+//! 5. Changes are ordered as apply must run them: user creates (a manager before their
+//!    reports), user updates, group creates and replaces (a nested group before its
+//!    parent), group updates, then deactivations and deletions — each run sorted by name,
+//!    so the same inputs give the same plan byte for byte.
+//! 6. The guards are evaluated on the result (`guards`) and recorded in the plan.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use serde_json::{Map, Value};
 
-use serde_json::Value;
-
+use super::change::{
+    Action, AttributeChange, Change, ManagerChange, MatchedBy, MemberChanges, MemberRef,
+    MemberType, ResourceType,
+};
 use super::compare::attribute_changes;
+use super::fingerprint::{group_fingerprint, user_fingerprint};
+use super::guards::{self, GroupOutcome, ProtectedRemoval};
+use super::matching::{self, How, PlanErrors};
+use super::members::{self, Directory, Resolved};
 use super::model::{
-    AttributeChange, Change, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan,
-    Unmanaged,
+    Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanTarget, Summary, Unmanaged, UnmanagedObject,
 };
 use super::order::dependency_order;
-use crate::config::{Declared, DeclaredGroup, DeclaredUser, MemberName, Membership};
+use crate::config::{
+    Declared, DeclaredGroup, DeclaredUser, UnmanagedGroups, UnmanagedUsers, name_matches,
+};
 use crate::live::{Live, LiveGroup, LiveUser};
-use crate::scim::{attribute, string_attribute};
+use crate::scim::profile::DeleteSemantics;
+use crate::scim::{as_bool, attribute, string_attribute};
 
 /// The schema URN of the enterprise extension, where `manager` lives.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// Compute the plan that brings `live` to the state `declared` describes.
-pub fn diff(declared: &Declared, live: &Live, target: &str) -> Plan {
-    let mut notes = Vec::new();
-    let live_users = index_unique(
-        &live.users,
-        |u| &u.user_name,
-        |u| u.id.as_str(),
-        "users",
-        &mut notes,
-    );
-    let live_groups = index_unique(
-        &live.groups,
-        |g| &g.display_name,
-        |g| g.id.as_str(),
-        "groups",
-        &mut notes,
-    );
+/// What a plan is computed for, besides the declared and live state.
+#[derive(Clone, Debug)]
+pub struct PlanContext {
+    pub target: PlanTarget,
+    /// When the plan is computed (RFC 3339).
+    pub created_at: String,
+    /// The configuration's git commit, if known.
+    pub git_commit: Option<String>,
+}
 
+impl PlanContext {
+    /// A context for tests and callers without a clock: the generic profile's
+    /// capabilities, the Unix epoch as creation time.
+    pub fn for_url(url: &str) -> PlanContext {
+        let profile = crate::scim::Profile::generic();
+        PlanContext {
+            target: PlanTarget {
+                url: url.to_string(),
+                profile: profile.name.clone(),
+                capabilities: super::model::Capabilities::of(&profile),
+            },
+            created_at: "1970-01-01T00:00:00Z".to_string(),
+            git_commit: None,
+        }
+    }
+}
+
+/// Compute the plan that brings `live` to the state `declared` describes.
+pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<Plan, PlanErrors> {
+    let policy = &declared.policy;
+    let capabilities = context.target.capabilities;
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+
+    // 1. Ignored live objects.
+    let ignored_users: Vec<bool> = live
+        .users
+        .iter()
+        .map(|u| {
+            policy
+                .ignore_users
+                .iter()
+                .any(|p| name_matches(p, &u.user_name))
+        })
+        .collect();
+    let ignored_groups: Vec<bool> = live
+        .groups
+        .iter()
+        .map(|g| {
+            policy
+                .ignore_groups
+                .iter()
+                .any(|p| name_matches(p, &g.display_name))
+        })
+        .collect();
+    let eligible_users: Vec<bool> = ignored_users.iter().map(|i| !i).collect();
+    let eligible_groups: Vec<bool> = ignored_groups.iter().map(|i| !i).collect();
+
+    // 2. Matching.
     let mut users: Vec<&DeclaredUser> = declared.users.iter().collect();
     users.sort_by_cached_key(|u| (u.user_name.to_lowercase(), u.user_name.clone()));
     let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
     groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.display_name.clone()));
-
-    let matched_users = match_by_name(
+    let user_matches = matching::match_users(
         &users,
-        &live_users,
-        |u| &u.user_name,
-        |u| &u.previously,
-        "user",
+        &live.users,
+        &eligible_users,
+        &policy.match_users_by,
         &mut notes,
+        &mut errors,
     );
-    let matched_groups = match_by_name(
+    let group_matches = matching::match_groups(
         &groups,
-        &live_groups,
-        |g| &g.display_name,
-        |g| &g.previously,
-        "group",
+        &live.groups,
+        &eligible_groups,
         &mut notes,
+        &mut errors,
     );
-    let names = NameIndex::new(live, &matched_users, &matched_groups);
+    if !errors.is_empty() {
+        return Err(PlanErrors { errors });
+    }
 
-    // Users.
+    let protected_users: std::collections::HashSet<String> = policy
+        .protected_users
+        .iter()
+        .map(|n| n.to_lowercase())
+        .collect();
+    let protected_groups: std::collections::HashSet<String> = policy
+        .protected_groups
+        .iter()
+        .map(|n| n.to_lowercase())
+        .collect();
+
+    // Which matched groups are replaced (renamed where the provider cannot rename).
+    let replaced: Vec<bool> = groups
+        .iter()
+        .zip(&group_matches.found)
+        .map(|(group, found)| {
+            found.as_ref().is_some_and(|(l, _)| {
+                !capabilities.group_rename
+                    && !live.groups[*l]
+                        .display_name
+                        .eq_ignore_ascii_case(&group.display_name)
+            })
+        })
+        .collect();
+
+    let mut directory = Directory::new(live, &ignored_users, &ignored_groups);
+    for (user, found) in users.iter().zip(&user_matches.found) {
+        directory.declare_user(
+            &user.user_name,
+            found.as_ref().map(|(l, _)| live.users[*l].id.as_str()),
+        );
+    }
+    for ((group, found), replaced) in groups.iter().zip(&group_matches.found).zip(&replaced) {
+        let id = if *replaced {
+            None
+        } else {
+            found.as_ref().map(|(l, _)| live.groups[*l].id.as_str())
+        };
+        directory.declare_group(&group.display_name, id);
+    }
+
+    // 3. Users.
     let mut user_creates = Vec::new();
     let mut user_updates = Vec::new();
-    for user in &users {
-        let manager = user.manager.as_deref().map(|m| names.user(m));
-        match matched_users.get(&user.user_name.to_lowercase()) {
-            None => user_creates.push(Change::CreateUser {
-                user_name: user.user_name.clone(),
-                attributes: user.attributes.clone(),
-                manager,
-            }),
-            Some(found) => {
-                let mut attributes = Vec::new();
-                if !found.user_name.eq_ignore_ascii_case(&user.user_name) {
-                    attributes.push(AttributeChange {
-                        path: "userName".to_string(),
-                        old: Some(Value::String(found.user_name.clone())),
-                        new: Value::String(user.user_name.clone()),
-                    });
-                }
-                let resource = found.resource();
-                attributes.extend(attribute_changes(&user.attributes, &resource));
-                let manager = manager.and_then(|wanted| manager_change(&resource, wanted, &names));
-                if !attributes.is_empty() || manager.is_some() {
-                    user_updates.push(Change::UpdateUser {
-                        id: found.id.to_string(),
-                        user_name: user.user_name.clone(),
-                        attributes,
-                        manager,
-                    });
+    for (user, found) in users.iter().zip(&user_matches.found) {
+        let protected = protected_users.contains(&user.user_name.to_lowercase());
+        match found {
+            None => user_creates.push(create_user(user, &directory, protected)),
+            Some((l, how)) => {
+                let live_user = &live.users[*l];
+                let protected =
+                    protected || protected_users.contains(&live_user.user_name.to_lowercase());
+                if let Some(change) = update_user(user, live_user, how, &directory, protected) {
+                    user_updates.push(change);
                 }
             }
         }
     }
-    let user_creates = dependency_order(user_creates, |change| match change {
-        Change::CreateUser {
-            user_name, manager, ..
-        } => (
-            user_name.to_lowercase(),
-            manager
+    let user_creates = dependency_order(user_creates, |change| {
+        (
+            change.name.to_lowercase(),
+            change
+                .manager
                 .iter()
-                .filter(|m| m.id.is_none())
-                .filter_map(|m| m.name.as_ref().map(|n| n.to_lowercase()))
+                .filter(|m| m.new.id.is_none())
+                .filter_map(|m| m.new.name.as_ref().map(|n| n.to_lowercase()))
                 .collect(),
-        ),
-        _ => (String::new(), Vec::new()),
+        )
     });
 
-    // Groups.
+    // 3. Groups.
     let mut group_creates = Vec::new();
     let mut group_updates = Vec::new();
-    for group in &groups {
-        let wanted: Vec<MemberRef> = group
-            .members
-            .iter()
-            .flatten()
-            .map(|member| names.declared_member(member))
-            .collect();
-        match matched_groups.get(&group.display_name.to_lowercase()) {
-            None => group_creates.push(Change::CreateGroup {
-                display_name: group.display_name.clone(),
-                external_id: group.external_id.clone(),
-                members: sorted(wanted),
-            }),
-            Some(found) => {
-                let attributes = group_attribute_changes(group, found);
-                let (add_members, remove_members) = match &group.members {
-                    None => (Vec::new(), Vec::new()),
-                    Some(_) => member_changes(group, found, wanted, &names, &mut notes),
-                };
-                if !attributes.is_empty() || !add_members.is_empty() || !remove_members.is_empty() {
-                    group_updates.push(Change::UpdateGroup {
-                        id: found.id.to_string(),
-                        display_name: group.display_name.clone(),
-                        attributes,
-                        add_members,
-                        remove_members,
-                    });
-                }
+    let mut outcomes = Vec::new();
+    let mut removals = Vec::new();
+    for ((group, found), replaced) in groups.iter().zip(&group_matches.found).zip(&replaced) {
+        let address = format!("group {}", group.display_name);
+        let mut protected = protected_groups.contains(&group.display_name.to_lowercase());
+        let Some((l, how)) = found else {
+            let members = members::created_members(group, &directory);
+            outcomes.push(GroupOutcome {
+                address: address.clone(),
+                privileged: group.privileged,
+                min_members: group.min_members,
+                before: None,
+                after: members.len(),
+                changed: true,
+            });
+            group_creates.push(create_group(group, members, protected));
+            continue;
+        };
+        let live_group = &live.groups[*l];
+        protected = protected || protected_groups.contains(&live_group.display_name.to_lowercase());
+        let resource = live_group.resource();
+        let member_changes =
+            members::group_members(group, live_group, &directory, *replaced, &mut notes);
+        outcomes.push(GroupOutcome {
+            address: address.clone(),
+            privileged: group.privileged,
+            min_members: group.min_members,
+            before: Some(live_group.members.len()),
+            after: member_changes.after,
+            changed: false,
+        });
+        for user in &member_changes.removes {
+            if protected_users.contains(&user.to_lowercase()) {
+                removals.push(ProtectedRemoval {
+                    user: user.clone(),
+                    group: address.clone(),
+                });
             }
         }
+        let mut attributes = Vec::new();
+        let renamed = !live_group
+            .display_name
+            .eq_ignore_ascii_case(&group.display_name);
+        if renamed {
+            attributes.push(AttributeChange {
+                path: "displayName".into(),
+                old: Some(Value::String(live_group.display_name.clone())),
+                new: Value::String(group.display_name.clone()),
+            });
+        }
+        let mut declared_attributes = Map::new();
+        if let Some(external_id) = &group.external_id {
+            declared_attributes.insert("externalId".into(), Value::String(external_id.clone()));
+        }
+        attributes.extend(attribute_changes(&declared_attributes, &resource));
+        let mut change = Change {
+            address,
+            resource: ResourceType::Group,
+            name: group.display_name.clone(),
+            action: Action::Update,
+            id: Some(live_group.id.to_string()),
+            reason: String::new(),
+            fingerprint: Some(group_fingerprint(live_group, &resource)),
+            destructive: false,
+            privileged: group.privileged,
+            protected,
+            matched_by: matched_by(how),
+            attributes,
+            manager: None,
+            members: MemberChanges {
+                add: member_changes.add,
+                remove: member_changes.remove,
+                keep: member_changes.keep,
+            },
+        };
+        let changed = *replaced
+            || !change.attributes.is_empty()
+            || !change.members.add.is_empty()
+            || !change.members.remove.is_empty();
+        if let Some(outcome) = outcomes.last_mut() {
+            outcome.changed = changed;
+        }
+        if *replaced {
+            change.action = Action::Replace;
+            // The new group carries the externalId it has (or the declared one).
+            if change.attribute("externalId").is_none()
+                && let Some(external_id) = string_attribute(&resource, "externalId")
+            {
+                change.attributes.push(AttributeChange {
+                    path: "externalId".into(),
+                    old: Some(Value::String(external_id.to_string())),
+                    new: Value::String(external_id.to_string()),
+                });
+            }
+            change.reason = format!(
+                "renamed from `{}`{}; the {} provider cannot rename groups, so a new group is created under the new name with the members below, and the old group is deleted (its id changes)",
+                live_group.display_name,
+                how_phrase(how),
+                context.target.profile
+            );
+            parents_note(
+                live_group,
+                live,
+                &directory,
+                &group_matches.claimed,
+                &mut notes,
+            );
+            group_creates.push(change);
+            continue;
+        }
+        if change.attributes.is_empty()
+            && change.members.add.is_empty()
+            && change.members.remove.is_empty()
+        {
+            continue;
+        }
+        if renamed {
+            change.action = Action::Rename;
+            change.reason = format!(
+                "renamed from `{}`{}",
+                live_group.display_name,
+                how_phrase(how)
+            );
+        } else {
+            change.reason = group_update_reason(&change);
+        }
+        group_updates.push(change);
     }
-    let group_creates = dependency_order(group_creates, |change| match change {
-        Change::CreateGroup {
-            display_name,
-            members,
-            ..
-        } => (
-            display_name.to_lowercase(),
-            members
+    let group_creates = dependency_order(group_creates, |change| {
+        (
+            change.name.to_lowercase(),
+            change
+                .members
+                .add
                 .iter()
                 .filter(|m| m.r#type == MemberType::Group && m.id.is_none())
                 .filter_map(|m| m.name.as_ref().map(|n| n.to_lowercase()))
                 .collect(),
-        ),
-        _ => (String::new(), Vec::new()),
+        )
     });
 
+    // 4. What no file declares.
+    let mut unmanaged = Unmanaged {
+        ignored_users: ignored_users.iter().filter(|i| **i).count(),
+        ignored_groups: ignored_groups.iter().filter(|i| **i).count(),
+        ..Unmanaged::default()
+    };
+    let mut destroys = Vec::new();
+    for (i, user) in live.users.iter().enumerate() {
+        if ignored_users[i] || user_matches.claimed[i] {
+            continue;
+        }
+        let protected = protected_users.contains(&user.user_name.to_lowercase());
+        match unmanaged_user(user, policy.unmanaged_users, &context.target, protected) {
+            Some(change) => destroys.push(change),
+            None => unmanaged.users.push(UnmanagedObject {
+                name: user.user_name.clone(),
+                id: user.id.to_string(),
+            }),
+        }
+    }
+    for (i, group) in live.groups.iter().enumerate() {
+        if ignored_groups[i] || group_matches.claimed[i] {
+            continue;
+        }
+        if policy.unmanaged_groups == UnmanagedGroups::Delete {
+            let protected = protected_groups.contains(&group.display_name.to_lowercase());
+            let change = delete_group(group, &directory, protected);
+            for member in &change.members.remove {
+                if member.r#type == MemberType::User
+                    && let Some(name) = &member.name
+                    && protected_users.contains(&name.to_lowercase())
+                {
+                    removals.push(ProtectedRemoval {
+                        user: name.clone(),
+                        group: change.address.clone(),
+                    });
+                }
+            }
+            destroys.push(change);
+        } else {
+            unmanaged.groups.push(UnmanagedObject {
+                name: group.display_name.clone(),
+                id: group.id.to_string(),
+            });
+        }
+    }
+    destroys.sort_by_cached_key(|c| (c.resource, c.name.to_lowercase(), c.id.clone()));
+    unmanaged
+        .users
+        .sort_by_cached_key(|o| (o.name.to_lowercase(), o.id.clone()));
+    unmanaged
+        .groups
+        .sort_by_cached_key(|o| (o.name.to_lowercase(), o.id.clone()));
+
+    // 5. Order.
     let mut changes = user_creates;
     changes.extend(user_updates);
     changes.extend(group_creates);
     changes.extend(group_updates);
+    changes.extend(destroys);
+    for change in &mut changes {
+        change.destructive = guards::destroy_weight(change) > 0;
+    }
+    if changes
+        .iter()
+        .any(|c| c.resource == ResourceType::User && c.action == Action::Delete)
+    {
+        notes.push(Note {
+            kind: NoteKind::DeleteSemantics,
+            subject: context.target.profile.clone(),
+            message: format!(
+                "on the {} profile, DELETE {}",
+                context.target.profile,
+                delete_effect(capabilities.user_delete)
+            ),
+        });
+    }
 
-    let matched_user_ids: HashSet<&str> = matched_users.values().map(|u| u.id.as_str()).collect();
-    let matched_group_ids: HashSet<&str> = matched_groups.values().map(|g| g.id.as_str()).collect();
-    let unmanaged = Unmanaged {
-        users: live
-            .users
-            .iter()
-            .filter(|u| !matched_user_ids.contains(u.id.as_str()))
-            .count(),
-        groups: live
-            .groups
-            .iter()
-            .filter(|g| !matched_group_ids.contains(g.id.as_str()))
-            .count(),
-    };
+    // 6. Guards.
+    let managed_users = user_matches.claimed.iter().filter(|c| **c).count()
+        + if policy.unmanaged_users == UnmanagedUsers::Ignore {
+            0
+        } else {
+            live.users
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !ignored_users[*i] && !user_matches.claimed[*i])
+                .count()
+        };
+    let guards = guards::evaluate(&changes, &outcomes, &removals, policy, managed_users);
 
-    Plan {
+    Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
-        target: target.to_string(),
+        scimform_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_at: context.created_at.clone(),
+        git_commit: context.git_commit.clone(),
+        target: context.target.clone(),
         config_digest: declared.digest.clone(),
+        scope: None,
+        summary: Summary::of(&changes),
+        guards,
         changes,
         unmanaged,
         notes,
-    }
+    })
 }
 
-/// Live resources by lower-cased name; for a name held by several, the one with the
-/// smallest id wins (deterministically) and a note says so.
-fn index_unique<'a, T>(
-    items: &'a [T],
-    name: impl Fn(&T) -> &String,
-    id: impl Fn(&T) -> &str,
-    plural: &str,
-    notes: &mut Vec<String>,
-) -> HashMap<String, &'a T> {
-    let mut by_name: HashMap<String, Vec<&'a T>> = HashMap::new();
-    for item in items {
-        by_name
-            .entry(name(item).to_lowercase())
-            .or_default()
-            .push(item);
-    }
-    let mut duplicates: Vec<(String, Vec<String>)> = Vec::new();
-    let index = by_name
-        .into_iter()
-        .map(|(key, mut found)| {
-            found.sort_by(|a, b| id(a).cmp(id(b)));
-            if found.len() > 1 {
-                duplicates.push((
-                    name(found[0]).clone(),
-                    found.iter().map(|f| id(f).to_string()).collect(),
-                ));
-            }
-            (key, found[0])
-        })
-        .collect();
-    duplicates.sort();
-    for (name, ids) in duplicates {
-        notes.push(format!(
-            "the directory has {} {plural} named `{name}` (ids {}); the first is matched",
-            ids.len(),
-            ids.join(", ")
-        ));
-    }
-    index
-}
-
-/// Declared entries (sorted) to live resources: by current name, else by a former name
-/// that no declared entry holds as its current name. Keyed by the lower-cased declared name.
-fn match_by_name<'a, D, L>(
-    declared: &[&D],
-    live: &HashMap<String, &'a L>,
-    name: impl Fn(&D) -> &String,
-    previously: impl Fn(&D) -> &Vec<String>,
-    noun: &str,
-    notes: &mut Vec<String>,
-) -> HashMap<String, &'a L> {
-    let current: HashSet<String> = declared.iter().map(|d| name(d).to_lowercase()).collect();
-    let mut matched = HashMap::new();
-    for entry in declared {
-        let key = name(entry).to_lowercase();
-        if let Some(found) = live.get(&key) {
-            for former in previously(entry) {
-                if live.contains_key(&former.to_lowercase()) {
-                    notes.push(format!(
-                        "{noun} `{}` lists `{former}` under previously:, but both names exist in the directory; the current name is matched and `{former}` is left alone",
-                        name(entry)
-                    ));
-                }
-            }
-            matched.insert(key, *found);
-            continue;
+/// What DELETE of a user does, for the plan's words.
+pub fn delete_effect(semantics: DeleteSemantics) -> &'static str {
+    match semantics {
+        DeleteSemantics::HardDelete => "deletes the account for good",
+        DeleteSemantics::Deactivate => {
+            "only deactivates the account (it stays in the directory, inactive)"
         }
-        let former = previously(entry).iter().find_map(|former| {
-            let former = former.to_lowercase();
-            (!current.contains(&former))
-                .then(|| live.get(&former))
-                .flatten()
+        DeleteSemantics::UnlinkAndDeactivate => {
+            "removes the account from the SCIM directory and deactivates it; creating it again gives it a new id (`active: false` keeps it)"
+        }
+    }
+}
+
+fn how_phrase(how: &How) -> String {
+    match how {
+        How::Name => String::new(),
+        How::Former(_) => " (listed under previously:)".to_string(),
+        How::Email(email) => format!(" (matched by email `{email}`)"),
+        How::ExternalId(id) => format!(" (matched by externalId `{id}`)"),
+    }
+}
+
+fn matched_by(how: &How) -> Option<MatchedBy> {
+    let (key, value) = match how {
+        How::Name => return None,
+        How::Former(former) => ("previously", former),
+        How::Email(email) => ("email", email),
+        How::ExternalId(id) => ("externalId", id),
+    };
+    Some(MatchedBy {
+        key: key.to_string(),
+        value: value.clone(),
+    })
+}
+
+fn create_user(user: &DeclaredUser, directory: &Directory<'_>, protected: bool) -> Change {
+    Change {
+        address: format!("user {}", user.user_name),
+        resource: ResourceType::User,
+        name: user.user_name.clone(),
+        action: Action::Create,
+        id: None,
+        reason: "declared, and not in the directory".to_string(),
+        fingerprint: None,
+        destructive: false,
+        privileged: false,
+        protected,
+        matched_by: None,
+        attributes: user
+            .attributes
+            .iter()
+            .map(|(path, value)| AttributeChange {
+                path: path.clone(),
+                old: None,
+                new: value.clone(),
+            })
+            .collect(),
+        manager: user.manager.as_deref().map(|m| ManagerChange {
+            old: None,
+            new: directory.user_ref(m),
+        }),
+        members: MemberChanges::default(),
+    }
+}
+
+/// The change to a matched live user, if it differs on anything declared.
+fn update_user(
+    user: &DeclaredUser,
+    live: &LiveUser,
+    how: &How,
+    directory: &Directory<'_>,
+    protected: bool,
+) -> Option<Change> {
+    let resource = live.resource();
+    let mut attributes = Vec::new();
+    if !live.user_name.eq_ignore_ascii_case(&user.user_name) {
+        attributes.push(AttributeChange {
+            path: "userName".to_string(),
+            old: Some(Value::String(live.user_name.clone())),
+            new: Value::String(user.user_name.clone()),
         });
-        if let Some(found) = former {
-            matched.insert(key, *found);
-        }
     }
-    matched
+    attributes.extend(attribute_changes(&user.attributes, &resource));
+    let manager = user
+        .manager
+        .as_deref()
+        .and_then(|m| manager_change(&resource, directory.user_ref(m), directory));
+    if attributes.is_empty() && manager.is_none() {
+        return None;
+    }
+    let mut compared: Vec<String> = user.attributes.keys().cloned().collect();
+    if user.manager.is_some() {
+        compared.push(format!("{ENTERPRISE_USER}:manager"));
+    }
+    let active = attributes.iter().find(|a| a.path == "active");
+    let was_inactive = active.and_then(|a| a.old.as_ref()).and_then(as_bool) == Some(false);
+    let (action, reason) = match how {
+        How::Email(_) | How::ExternalId(_) => (
+            Action::Adopt,
+            format!(
+                "the directory has this person as `{}`{}: the existing account becomes this user (policy.match_users_by)",
+                live.user_name,
+                how_phrase(how)
+            ),
+        ),
+        How::Former(former) => (
+            Action::Rename,
+            format!("renamed from `{former}` (previously:)"),
+        ),
+        How::Name if active.is_some_and(|a| a.new == Value::Bool(false)) => {
+            (Action::Deactivate, "declared `active: false`".to_string())
+        }
+        How::Name if active.is_some() && was_inactive => (
+            Action::Reactivate,
+            "declared active, and the account is deactivated".to_string(),
+        ),
+        How::Name => (
+            Action::Update,
+            update_reason(&attributes, manager.is_some()),
+        ),
+    };
+    Some(Change {
+        address: format!("user {}", user.user_name),
+        resource: ResourceType::User,
+        name: user.user_name.clone(),
+        action,
+        id: Some(live.id.to_string()),
+        reason,
+        fingerprint: Some(user_fingerprint(live, &resource, &compared)),
+        destructive: false,
+        privileged: false,
+        protected,
+        matched_by: matched_by(how),
+        attributes,
+        manager,
+        members: MemberChanges::default(),
+    })
 }
 
-/// Names and ids of everything a member value can point at.
-struct NameIndex<'a> {
-    /// Live user and group ids → (name, type).
-    by_id: HashMap<&'a str, (&'a str, MemberType)>,
-    /// Live users matched to declared users, by lower-cased declared userName.
-    users: &'a HashMap<String, &'a LiveUser>,
-    /// Live groups matched to declared groups, by lower-cased declared displayName.
-    groups: &'a HashMap<String, &'a LiveGroup>,
+fn update_reason(attributes: &[AttributeChange], manager: bool) -> String {
+    let mut names: Vec<&str> = attributes.iter().map(|a| short_name(&a.path)).collect();
+    if manager {
+        names.push("manager");
+    }
+    format!(
+        "declared {} differ{} from the directory",
+        names.join(", "),
+        if names.len() == 1 { "s" } else { "" }
+    )
 }
 
-impl<'a> NameIndex<'a> {
-    fn new(
-        live: &'a Live,
-        users: &'a HashMap<String, &'a LiveUser>,
-        groups: &'a HashMap<String, &'a LiveGroup>,
-    ) -> NameIndex<'a> {
-        let mut by_id = HashMap::new();
-        for user in &live.users {
-            by_id.insert(
-                user.id.as_str(),
-                (user.user_name.as_str(), MemberType::User),
-            );
-        }
-        for group in &live.groups {
-            by_id.insert(
-                group.id.as_str(),
-                (group.display_name.as_str(), MemberType::Group),
-            );
-        }
-        NameIndex {
-            by_id,
-            users,
-            groups,
-        }
-    }
-
-    /// A declared user: its live id, or none when the plan creates it.
-    fn user(&self, user_name: &str) -> MemberRef {
-        MemberRef {
-            name: Some(user_name.to_string()),
-            id: self
-                .users
-                .get(&user_name.to_lowercase())
-                .map(|u| u.id.to_string()),
-            r#type: MemberType::User,
-        }
-    }
-
-    /// A declared member: its live id, or none when the plan creates it.
-    fn declared_member(&self, member: &MemberName) -> MemberRef {
-        match member {
-            MemberName::User(user_name) => self.user(user_name),
-            MemberName::Group(display_name) => MemberRef {
-                name: Some(display_name.clone()),
-                id: self
-                    .groups
-                    .get(&display_name.to_lowercase())
-                    .map(|g| g.id.to_string()),
-                r#type: MemberType::Group,
-            },
-        }
-    }
-
-    /// A live member value.
-    fn live_member(&self, id: &str) -> MemberRef {
-        let (name, r#type) = match self.by_id.get(id) {
-            Some((name, kind)) => (Some((*name).to_string()), *kind),
-            None => (None, MemberType::User),
-        };
-        MemberRef {
-            name,
-            id: Some(id.to_string()),
-            r#type,
-        }
+fn short_name(path: &str) -> &str {
+    if path.starts_with(ENTERPRISE_USER) {
+        "enterprise attributes"
+    } else {
+        path
     }
 }
 
-/// The manager change for a live user (its resource), if the declared manager is not the live one.
-fn manager_change(live: &Value, wanted: MemberRef, names: &NameIndex<'_>) -> Option<ManagerChange> {
+fn group_update_reason(change: &Change) -> String {
+    let mut parts = Vec::new();
+    if !change.attributes.is_empty() {
+        parts.push(update_reason(&change.attributes, false));
+    }
+    if !change.members.add.is_empty() || !change.members.remove.is_empty() {
+        parts.push("the declared members differ from the directory's".to_string());
+    }
+    parts.join("; ")
+}
+
+/// The manager change for a live user (its resource), if the declared manager is not
+/// the live one.
+fn manager_change(
+    live: &Value,
+    wanted: MemberRef,
+    directory: &Directory<'_>,
+) -> Option<ManagerChange> {
     let current = live
         .as_object()
         .and_then(|o| attribute(o, ENTERPRISE_USER))
-        .and_then(|e| e.as_object())
+        .and_then(Value::as_object)
         .and_then(|e| attribute(e, "manager"))
         .and_then(|m| string_attribute(m, "value"))
         .map(str::to_string);
-    if current.is_some() && current == wanted.id {
-        return None;
+    if let (Some(current), Some(wanted_id)) = (&current, &wanted.id) {
+        let same = match directory.resolve(current) {
+            Resolved::Known { id, .. } => id == wanted_id,
+            Resolved::Dangling => current == wanted_id,
+        };
+        if same {
+            return None;
+        }
     }
     Some(ManagerChange {
-        old: current.map(|id| names.live_member(&id)),
+        old: current.map(|id| directory.live_ref(&id)),
         new: wanted,
     })
 }
 
-fn group_attribute_changes(group: &DeclaredGroup, live: &LiveGroup) -> Vec<AttributeChange> {
-    let mut changes = Vec::new();
-    if live.display_name != group.display_name
-        && !live.display_name.eq_ignore_ascii_case(&group.display_name)
-    {
-        changes.push(AttributeChange {
-            path: "displayName".to_string(),
-            old: Some(Value::String(live.display_name.clone())),
-            new: Value::String(group.display_name.clone()),
+fn create_group(group: &DeclaredGroup, members: Vec<MemberRef>, protected: bool) -> Change {
+    Change {
+        address: format!("group {}", group.display_name),
+        resource: ResourceType::Group,
+        name: group.display_name.clone(),
+        action: Action::Create,
+        id: None,
+        reason: "declared, and not in the directory".to_string(),
+        fingerprint: None,
+        destructive: false,
+        privileged: group.privileged,
+        protected,
+        matched_by: None,
+        attributes: group
+            .external_id
+            .iter()
+            .map(|id| AttributeChange {
+                path: "externalId".into(),
+                old: None,
+                new: Value::String(id.clone()),
+            })
+            .collect(),
+        manager: None,
+        members: MemberChanges {
+            add: members,
+            remove: Vec::new(),
+            keep: Vec::new(),
+        },
+    }
+}
+
+/// The change `policy.unmanaged_users` asks for a live user no file declares.
+fn unmanaged_user(
+    user: &LiveUser,
+    policy: UnmanagedUsers,
+    target: &PlanTarget,
+    protected: bool,
+) -> Option<Change> {
+    let resource = user.resource();
+    let active = resource
+        .as_object()
+        .and_then(|o| attribute(o, "active"))
+        .and_then(as_bool);
+    let (action, attributes, reason) = match policy {
+        UnmanagedUsers::Ignore => return None,
+        UnmanagedUsers::Deactivate => {
+            if active == Some(false) {
+                return None;
+            }
+            (
+                Action::Deactivate,
+                vec![AttributeChange {
+                    path: "active".into(),
+                    old: active.map(Value::Bool),
+                    new: Value::Bool(false),
+                }],
+                "not declared, and policy.unmanaged_users is `deactivate`".to_string(),
+            )
+        }
+        UnmanagedUsers::Delete => {
+            let semantics = target.capabilities.user_delete;
+            if semantics == DeleteSemantics::Deactivate && active == Some(false) {
+                // DELETE would only deactivate an account that already is.
+                return None;
+            }
+            (
+                Action::Delete,
+                Vec::new(),
+                format!(
+                    "not declared, and policy.unmanaged_users is `delete`; on the {} profile DELETE {}",
+                    target.profile,
+                    delete_effect(semantics)
+                ),
+            )
+        }
+    };
+    Some(Change {
+        address: format!("user {}", user.user_name),
+        resource: ResourceType::User,
+        name: user.user_name.clone(),
+        action,
+        id: Some(user.id.to_string()),
+        reason,
+        fingerprint: Some(user_fingerprint(user, &resource, &[])),
+        destructive: true,
+        privileged: false,
+        protected,
+        matched_by: None,
+        attributes,
+        manager: None,
+        members: MemberChanges::default(),
+    })
+}
+
+fn delete_group(group: &LiveGroup, directory: &Directory<'_>, protected: bool) -> Change {
+    let resource = group.resource();
+    Change {
+        address: format!("group {}", group.display_name),
+        resource: ResourceType::Group,
+        name: group.display_name.clone(),
+        action: Action::Delete,
+        id: Some(group.id.to_string()),
+        reason: "not declared, and policy.unmanaged_groups is `delete`".to_string(),
+        fingerprint: Some(group_fingerprint(group, &resource)),
+        destructive: true,
+        privileged: false,
+        protected,
+        matched_by: None,
+        attributes: Vec::new(),
+        manager: None,
+        members: MemberChanges {
+            add: Vec::new(),
+            remove: members::live_members(group, directory),
+            keep: Vec::new(),
+        },
+    }
+}
+
+/// A note for every group the files do not declare that contains `replaced`: the
+/// replacement has a new id, so it leaves them.
+fn parents_note(
+    replaced: &LiveGroup,
+    live: &Live,
+    directory: &Directory<'_>,
+    claimed: &[bool],
+    notes: &mut Vec<Note>,
+) {
+    let mut parents: Vec<&str> = live
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !claimed[*i])
+        .filter(|(_, g)| {
+            g.members.iter().any(|m| {
+                matches!(directory.resolve(m), Resolved::Known { id, .. } if id == replaced.id.as_str())
+            })
+        })
+        .map(|(_, g)| g.display_name.as_str())
+        .collect();
+    parents.sort_unstable();
+    for parent in parents {
+        notes.push(Note {
+            kind: NoteKind::ReplacedGroupLeavesParents,
+            subject: format!("group {}", replaced.display_name),
+            message: format!(
+                "`{}` is a member of `{parent}`, which no file declares; the replacement has a new id and will not be a member of it",
+                replaced.display_name
+            ),
         });
     }
-    let mut declared = serde_json::Map::new();
-    if let Some(external_id) = &group.external_id {
-        declared.insert("externalId".to_string(), Value::String(external_id.clone()));
-    }
-    changes.extend(attribute_changes(&declared, &live.resource()));
-    changes
-}
-
-/// Members to add and to remove so that the live group has the declared members (all of
-/// them, or at least them for an additive group).
-fn member_changes(
-    group: &DeclaredGroup,
-    live: &LiveGroup,
-    wanted: Vec<MemberRef>,
-    names: &NameIndex<'_>,
-    notes: &mut Vec<String>,
-) -> (Vec<MemberRef>, Vec<MemberRef>) {
-    let current: BTreeSet<&str> = live.members.iter().collect();
-    let wanted_ids: HashSet<&str> = wanted.iter().filter_map(|m| m.id.as_deref()).collect();
-    let add: Vec<MemberRef> = wanted
-        .iter()
-        .filter(|m| m.id.as_deref().is_none_or(|id| !current.contains(id)))
-        .cloned()
-        .collect();
-    let mut remove = Vec::new();
-    if group.membership == Membership::Additive {
-        return (sorted(add), remove);
-    }
-    for id in current {
-        if wanted_ids.contains(id) {
-            continue;
-        }
-        let member = names.live_member(id);
-        if member.name.is_none() {
-            notes.push(format!(
-                "group `{}` lists member id `{id}`, which matches no user or group in the directory (a dangling reference); it is removed because the group's members are declared",
-                group.display_name
-            ));
-        }
-        remove.push(member);
-    }
-    (sorted(add), sorted(remove))
-}
-
-fn sorted(mut members: Vec<MemberRef>) -> Vec<MemberRef> {
-    members.sort_by_cached_key(|m| {
-        (
-            m.name.as_deref().map(str::to_lowercase),
-            m.id.clone(),
-            m.r#type,
-        )
-    });
-    members
 }

@@ -1,20 +1,37 @@
-//! Planning: matching declared resources to live ones, the pure `diff`, and the `Plan` it
-//! produces (the typed changes that renderers show and `apply` executes).
+//! Planning: matching declared resources to live ones, the pure `diff`, the safety
+//! guards, and the `Plan` it produces — the typed changes that renderers show and
+//! `apply` executes, with the fingerprints that let apply refuse a stale plan.
 //!
-//! Nothing in this module performs I/O; given the same declared state and live snapshot
-//! it returns the same plan.
+//! Nothing in this module performs I/O; given the same declared state, live snapshot and
+//! context it returns the same plan.
 
+mod change;
 mod compare;
 mod diff;
+mod file;
+mod fingerprint;
+mod guards;
+mod matching;
+mod members;
 mod model;
 mod order;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
+pub use change::{
+    Action, AttributeChange, Change, Fingerprint, ManagerChange, MatchedBy, MemberChanges,
+    MemberRef, MemberType, ResourceType,
+};
 pub use compare::attribute_changes;
-pub use diff::{ENTERPRISE_USER, diff};
+pub use diff::{ENTERPRISE_USER, PlanContext, delete_effect, diff};
+pub use file::{MAX_PLAN_FILE_BYTES, PlanFileError, PlanFileErrorKind, json_schema};
+pub use fingerprint::{group_fingerprint, user_fingerprint};
+pub use guards::{DEFAULT_MAX_DESTROY_COUNT, DEFAULT_MAX_DESTROY_PERCENT};
+pub use matching::{MatchError, PlanErrors};
 pub use model::{
-    AttributeChange, Change, ChangeKind, ManagerChange, MemberRef, MemberType, PLAN_FORMAT_VERSION,
-    Plan, Summary, Unmanaged,
+    Capabilities, DestroyBudget, GuardKind, GuardTrip, Guards, Note, NoteKind, PLAN_FORMAT_VERSION,
+    Plan, PlanTarget, Scope, Summary, Unmanaged, UnmanagedObject,
 };

@@ -1,321 +1,252 @@
-//! The human plan: Terraform-style text for terminals and pull-request comments.
+//! The human plan: Terraform-style text for terminals and CI logs.
 //!
-//! `+` create, `~` update, `-` remove; the symbol always carries the meaning and colour
-//! only repeats it. The renderer reads a `Plan` and writes to any `io::Write`; it computes
-//! no change of its own.
+//! Guard trips come first, with what to do; then the destructive and privileged changes
+//! in a block of their own; then the rest; then notes, the objects left alone and the
+//! summary line. `+` create, `~` update, `-` deactivate or delete, `-/+` replace: the
+//! symbol and the words always carry the meaning, colour only repeats it. Every name and
+//! value is made safe (`text::safe`). The renderer reads a `Plan` through the shared
+//! breakdown and writes to any `io::Write`; it computes no change of its own.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use serde_json::{Map, Value};
-
+use super::breakdown::{Row, RowValue, Sign, View, count, summary_line, view};
 use super::style::Style;
-use crate::plan::{AttributeChange, Change, MemberRef, MemberType, Plan};
-use crate::scim::{as_bool, attribute};
+use super::text::safe;
+use crate::plan::{Plan, UnmanagedObject};
+
+/// How the human plan is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanOptions {
+    pub style: Style,
+    /// The most member rows of each kind shown per change (`None`: all, with `-v`).
+    pub members_shown: Option<usize>,
+    /// The most unmanaged objects named per kind.
+    pub unmanaged_shown: usize,
+}
+
+impl HumanOptions {
+    /// Plain text, members capped, as tests and CI logs see it.
+    pub const PLAIN: HumanOptions = HumanOptions {
+        style: Style::PLAIN,
+        members_shown: Some(25),
+        unmanaged_shown: 20,
+    };
+
+    pub fn new(style: Style, verbose: bool) -> HumanOptions {
+        HumanOptions {
+            style,
+            members_shown: if verbose { None } else { Some(25) },
+            unmanaged_shown: 20,
+        }
+    }
+}
 
 /// Write the whole plan.
-pub fn render_plan(plan: &Plan, out: &mut dyn Write, style: Style) -> io::Result<()> {
+pub fn render_plan(plan: &Plan, out: &mut dyn Write, options: &HumanOptions) -> io::Result<()> {
+    let style = options.style;
     if !plan.has_changes() {
         writeln!(
             out,
             "{}",
             style.bold("No changes. The directory matches the configuration.")
         )?;
-        if !plan.notes.is_empty() || plan.unmanaged.users + plan.unmanaged.groups > 0 {
-            writeln!(out)?;
-            render_footer(plan, out)?;
-        }
+        writeln!(out)?;
+        render_footer(plan, out, options)?;
         return Ok(());
     }
     writeln!(
         out,
-        "scimform will perform the following actions on {}:",
-        plan.target
+        "scimform will perform the following actions on {} (profile {}){}:",
+        safe(&plan.target.url),
+        safe(&plan.target.profile),
+        if plan.scope.is_some() {
+            ", limited by --target/--exclude"
+        } else {
+            ""
+        }
     )?;
-    for change in &plan.changes {
-        writeln!(out)?;
-        render_change(change, out, style)?;
-    }
     writeln!(out)?;
-    render_footer(plan, out)?;
-    let summary = plan.summary();
-    writeln!(
-        out,
-        "{} {} to create, {} to update, {} to destroy.",
-        style.bold("Plan:"),
-        summary.create,
-        summary.update,
-        summary.destroy
-    )?;
+    render_guards(plan, out, style)?;
+    let (attention, rest): (Vec<_>, Vec<_>) =
+        plan.changes.iter().partition(|c| c.needs_attention());
+    if !attention.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            style.bold("Destructive and privileged changes (review these first):")
+        )?;
+        writeln!(out)?;
+        for change in attention {
+            render_view(&view(change, options.members_shown), out, style)?;
+        }
+        if !rest.is_empty() {
+            writeln!(out, "{}", style.bold("Other changes:"))?;
+            writeln!(out)?;
+        }
+    }
+    for change in rest {
+        render_view(&view(change, options.members_shown), out, style)?;
+    }
+    render_footer(plan, out, options)?;
+    writeln!(out, "{} {}", style.bold("Plan:"), summary_line(plan))?;
     Ok(())
 }
 
-fn render_footer(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+/// The guard trips, first, with what to do.
+fn render_guards(plan: &Plan, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    if !plan.refused() {
+        return Ok(());
+    }
+    let trips = &plan.guards.trips;
+    writeln!(
+        out,
+        "{} {} tripped: apply refuses this plan unless --force is given.",
+        style.destroy(&style.bold("Refused:")),
+        count(trips.len(), "safety guard")
+    )?;
+    let mut helps: Vec<&str> = Vec::new();
+    for trip in trips {
+        writeln!(out, "  ! {}", safe(&trip.message))?;
+        let help = trip.guard.help();
+        if !helps.contains(&help) {
+            helps.push(help);
+        }
+    }
+    for help in helps {
+        writeln!(out, "  help: {help}")?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// One change block: a comment line with the reason, a heading, indented rows.
+pub fn render_view(view: &View<'_>, out: &mut dyn Write, style: Style) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {}",
+        style.dim(&format!(
+            "# {} {}: {}",
+            view.address, view.verb, view.reason
+        ))
+    )?;
+    let symbol = paint(style, view.sign, view.sign.symbol());
+    let id = view
+        .id
+        .as_ref()
+        .map(|id| format!("  (id {id})"))
+        .unwrap_or_default();
+    let tags = if view.tags.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", view.tags.join(", "))
+    };
+    writeln!(out, "  {symbol} {}{id}{tags}", style.bold(&view.address))?;
+    let width = view
+        .rows
+        .iter()
+        .filter_map(|row| match row {
+            Row::Attribute { path, .. } => Some(path.chars().count()),
+            Row::Member { .. } => None,
+        })
+        .max()
+        .unwrap_or(0);
+    for row in &view.rows {
+        match row {
+            Row::Attribute { sign, path, value } => {
+                let symbol = paint(style, *sign, sign.symbol());
+                match value {
+                    RowValue::Set(value) => {
+                        writeln!(out, "      {symbol} {path:<width$} = {value}")?;
+                    }
+                    RowValue::Changed { old, new } => {
+                        writeln!(out, "      {symbol} {path:<width$} = {old} -> {new}")?;
+                    }
+                    RowValue::Words(words) => {
+                        writeln!(out, "      {symbol} {path:<width$} = {words}")?;
+                    }
+                    RowValue::Lines(lines) => {
+                        writeln!(out, "      {symbol} {path:<width$} =")?;
+                        for (sign, line) in lines {
+                            let mark = match sign {
+                                '-' => style.destroy("-"),
+                                '+' => style.create("+"),
+                                _ => " ".to_string(),
+                            };
+                            writeln!(out, "          {mark} {line}")?;
+                        }
+                    }
+                }
+            }
+            Row::Member { sign, text } => {
+                let symbol = paint(style, *sign, sign.symbol());
+                writeln!(out, "      {symbol} member {text}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+fn paint(style: Style, sign: Sign, text: &str) -> String {
+    match sign {
+        Sign::Add => style.create(text),
+        Sign::Change => style.update(text),
+        Sign::Remove | Sign::Replace => style.destroy(text),
+        Sign::Keep => text.to_string(),
+    }
+}
+
+/// Notes, and the objects the plan leaves alone (named, up to a limit).
+fn render_footer(plan: &Plan, out: &mut dyn Write, options: &HumanOptions) -> io::Result<()> {
     if !plan.notes.is_empty() {
         writeln!(out, "Notes:")?;
         for note in &plan.notes {
-            writeln!(out, "  - {note}")?;
+            writeln!(out, "  - {}", safe(&note.message))?;
         }
         writeln!(out)?;
     }
     let unmanaged = &plan.unmanaged;
-    if unmanaged.users + unmanaged.groups > 0 {
+    if !unmanaged.users.is_empty() || !unmanaged.groups.is_empty() {
         writeln!(
             out,
             "Not managed: {} and {} in the directory are not declared; they are left as they are.",
-            count(unmanaged.users, "user"),
-            count(unmanaged.groups, "group"),
+            count(unmanaged.users.len(), "user"),
+            count(unmanaged.groups.len(), "group"),
+        )?;
+        for (label, objects) in [("users", &unmanaged.users), ("groups", &unmanaged.groups)] {
+            if !objects.is_empty() {
+                writeln!(
+                    out,
+                    "  {label}: {}",
+                    names(objects, options.unmanaged_shown)
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    if unmanaged.ignored_users + unmanaged.ignored_groups > 0 {
+        writeln!(
+            out,
+            "Ignored (policy.ignore): {} and {}, never read into the plan.",
+            count(unmanaged.ignored_users, "user"),
+            count(unmanaged.ignored_groups, "group"),
         )?;
         writeln!(out)?;
     }
     Ok(())
 }
 
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-/// One change block: a header line and indented detail lines.
-pub fn render_change(change: &Change, out: &mut dyn Write, style: Style) -> io::Result<()> {
-    match change {
-        Change::CreateUser {
-            user_name,
-            attributes,
-            manager,
-        } => {
-            writeln!(
-                out,
-                "  {} {}",
-                style.create("+"),
-                style.bold(&format!("user {user_name}"))
-            )?;
-            let mut lines = Vec::new();
-            for (path, value) in attributes {
-                flatten(&short_path(path), value, &mut lines);
-            }
-            if let Some(manager) = manager {
-                lines.push(("manager".to_string(), member_text(manager)));
-            }
-            write_rows(
-                out,
-                lines
-                    .into_iter()
-                    .map(|(path, value)| (style.create("+"), path, value))
-                    .collect(),
-            )
-        }
-        Change::UpdateUser {
-            id,
-            user_name,
-            attributes,
-            manager,
-        } => {
-            writeln!(
-                out,
-                "  {} {}  (id {id})",
-                style.update("~"),
-                style.bold(&format!("user {user_name}"))
-            )?;
-            let mut rows = attribute_rows(attributes, style);
-            if let Some(change) = manager {
-                rows.push(match &change.old {
-                    None => (
-                        style.create("+"),
-                        "manager".to_string(),
-                        member_text(&change.new),
-                    ),
-                    Some(old) => (
-                        style.update("~"),
-                        "manager".to_string(),
-                        format!("{} -> {}", member_text(old), member_text(&change.new)),
-                    ),
-                });
-            }
-            write_rows(out, rows)
-        }
-        Change::CreateGroup {
-            display_name,
-            external_id,
-            members,
-        } => {
-            writeln!(
-                out,
-                "  {} {}",
-                style.create("+"),
-                style.bold(&format!("group {display_name}"))
-            )?;
-            if let Some(external_id) = external_id {
-                write_rows(
-                    out,
-                    vec![(
-                        style.create("+"),
-                        "externalId".to_string(),
-                        scalar(&Value::String(external_id.clone())),
-                    )],
-                )?;
-            }
-            for member in members {
-                writeln!(
-                    out,
-                    "      {} member {}",
-                    style.create("+"),
-                    member_text(member)
-                )?;
-            }
-            if members.is_empty() {
-                writeln!(out, "      (no members)")?;
-            }
-            Ok(())
-        }
-        Change::UpdateGroup {
-            id,
-            display_name,
-            attributes,
-            add_members,
-            remove_members,
-        } => {
-            writeln!(
-                out,
-                "  {} {}  (id {id})",
-                style.update("~"),
-                style.bold(&format!("group {display_name}"))
-            )?;
-            write_rows(out, attribute_rows(attributes, style))?;
-            for member in add_members {
-                writeln!(
-                    out,
-                    "      {} member {}",
-                    style.create("+"),
-                    member_text(member)
-                )?;
-            }
-            for member in remove_members {
-                writeln!(
-                    out,
-                    "      {} member {}",
-                    style.destroy("-"),
-                    member_text(member)
-                )?;
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Rows `symbol path = value`, with the `=` aligned within the block.
-fn write_rows(out: &mut dyn Write, rows: Vec<(String, String, String)>) -> io::Result<()> {
-    let width = rows
+/// `a, b, c and 17 more`.
+fn names(objects: &[UnmanagedObject], shown: usize) -> String {
+    let text: Vec<String> = objects
         .iter()
-        .map(|(_, path, _)| path.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (symbol, path, value) in rows {
-        writeln!(out, "      {symbol} {path:<width$} = {value}")?;
+        .take(shown)
+        .map(|o| safe(&o.name).into_owned())
+        .collect();
+    let mut line = text.join(", ");
+    if objects.len() > shown {
+        let _ = write!(line, " and {} more", objects.len() - shown);
     }
-    Ok(())
-}
-
-/// Update rows: one per changed leaf (`name.givenName`), `old -> new`.
-fn attribute_rows(changes: &[AttributeChange], style: Style) -> Vec<(String, String, String)> {
-    let mut rows = Vec::new();
-    for change in changes {
-        match (&change.old, &change.new) {
-            (old, Value::Object(new)) => {
-                let empty = Map::new();
-                let old = old.as_ref().and_then(Value::as_object).unwrap_or(&empty);
-                for (key, value) in new {
-                    let before = attribute(old, key);
-                    if before == Some(value) {
-                        continue;
-                    }
-                    let path = format!("{}.{key}", short_path(&change.path));
-                    rows.push(match before {
-                        None => (style.create("+"), path, scalar(value)),
-                        Some(before) => (
-                            style.update("~"),
-                            path,
-                            format!("{} -> {}", scalar(before), scalar(value)),
-                        ),
-                    });
-                }
-            }
-            (None, new) => rows.push((style.create("+"), short_path(&change.path), scalar(new))),
-            (Some(old), new) => rows.push((
-                style.update("~"),
-                short_path(&change.path),
-                format!("{} -> {}", scalar(old), scalar(new)),
-            )),
-        }
-    }
-    rows
-}
-
-/// How an attribute path is shown: the enterprise extension as `enterprise`, other
-/// extension URNs as written.
-fn short_path(path: &str) -> String {
-    match path.strip_prefix(crate::plan::ENTERPRISE_USER) {
-        Some(rest) => format!("enterprise{}", rest.replacen(':', ".", 1)),
-        None => path.to_string(),
-    }
-}
-
-/// Leaf rows of a declared value: `name.givenName`, `emails`.
-fn flatten(path: &str, value: &Value, rows: &mut Vec<(String, String)>) {
-    match value {
-        Value::Object(map) => {
-            for (key, value) in map {
-                flatten(&format!("{path}.{key}"), value, rows);
-            }
-        }
-        _ => rows.push((path.to_string(), scalar(value))),
-    }
-}
-
-/// A value on one line: strings quoted, lists of emails as `[a@x (work, primary)]`.
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(multi_value_entry).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        Value::Null => "null".to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn multi_value_entry(entry: &Value) -> String {
-    let Some(object) = entry.as_object() else {
-        return entry.to_string();
-    };
-    let Some(value) = attribute(object, "value").and_then(Value::as_str) else {
-        return entry.to_string();
-    };
-    let mut tags = Vec::new();
-    if let Some(kind) = attribute(object, "type").and_then(Value::as_str) {
-        tags.push(kind.to_string());
-    }
-    if attribute(object, "primary").and_then(as_bool) == Some(true) {
-        tags.push("primary".to_string());
-    }
-    if tags.is_empty() {
-        value.to_string()
-    } else {
-        format!("{value} ({})", tags.join(", "))
-    }
-}
-
-fn member_text(member: &MemberRef) -> String {
-    let kind = match member.r#type {
-        MemberType::User => "",
-        MemberType::Group => "group:",
-    };
-    match (&member.name, &member.id) {
-        (Some(name), Some(_)) => format!("{kind}{name}"),
-        (Some(name), None) => format!("{kind}{name}  (created by this plan)"),
-        (None, Some(id)) => format!("id {id}  (matches no user or group in the directory)"),
-        (None, None) => "(unknown member)".to_string(),
-    }
+    line
 }

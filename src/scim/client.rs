@@ -9,7 +9,7 @@
 //! take effect (`create_unique`). The token is held in a `Token` whose `Debug` is
 //! redacted and is marked sensitive in the request headers; it never appears in an error.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -28,6 +28,9 @@ use super::retry::{Jitter, RetryPolicy, parse_retry_after, retryable_status};
 
 /// The SCIM media type, sent on every request with a body.
 pub const SCIM_JSON: &str = "application/scim+json";
+
+/// The most pages a lookup by listing reads, whatever the server says its total is.
+const MAX_LOOKUP_PAGES: u64 = 100_000;
 
 /// Responses larger than this are refused rather than buffered.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -114,6 +117,25 @@ pub struct ScimClient {
     in_flight: Arc<Semaphore>,
     counters: Arc<Counters>,
     jitter: Arc<Mutex<Jitter>>,
+}
+
+/// A server's answer to a request: its status and JSON body (`None` when empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+/// The outcome of [`ScimClient::create_unique`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// The status of the POST that created it; `None` when an earlier attempt had taken
+    /// effect without an answer and a lookup found the resource.
+    pub status: Option<u16>,
+    /// The resource as the server shows it (`Null` when the answer had no body).
+    pub resource: Value,
+    /// How many POSTs were sent.
+    pub attempts: u32,
 }
 
 /// One list page's body as it arrived, not yet parsed. Fetching and parsing are two
@@ -326,7 +348,7 @@ impl ScimClient {
     }
 
     async fn fetch_list(&self, path: String) -> Result<ListBody, ScimError> {
-        let bytes = self.send_raw(reqwest::Method::GET, &path, None).await?;
+        let (_, bytes) = self.send_raw(reqwest::Method::GET, &path, None).await?;
         Ok(ListBody { path, bytes })
     }
 
@@ -367,16 +389,34 @@ impl ScimClient {
         }
         let page_size = u64::from(self.profile.max_page_size);
         let mut matches = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut start = 1;
+        let mut pages: u64 = 0;
         loop {
             let page = self.list_page(kind, start, page_size, "").await?;
+            pages += 1;
             let received = page.resources.len() as u64;
-            matches.extend(page.resources.into_iter().filter(|r| {
-                string_attribute(r, attribute).is_some_and(|v| v.eq_ignore_ascii_case(value))
-            }));
-            start += received;
             let total = page.total_results.unwrap_or(0);
-            if received == 0 || start > total {
+            // A server that ignores startIndex sends the same page again: stop there
+            // rather than page forever.
+            let mut new = 0;
+            for resource in page.resources {
+                let id = string_attribute(&resource, "id")
+                    .unwrap_or_default()
+                    .to_string();
+                if !seen.insert(id) {
+                    continue;
+                }
+                new += 1;
+                if string_attribute(&resource, attribute)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+                {
+                    matches.push(resource);
+                }
+            }
+            start += received;
+            let bound = total / page_size.max(1) + 2;
+            if received == 0 || new == 0 || start > total || pages >= bound.min(MAX_LOOKUP_PAGES) {
                 return Ok(matches);
             }
         }
@@ -392,10 +432,9 @@ impl ScimClient {
 
     /// `POST /Users`, once: the created resource as the server shows it (`Null` when the
     /// server answered without a body).
-    pub async fn create(&self, kind: ResourceKind, body: &Value) -> Result<Value, ScimError> {
+    pub async fn create(&self, kind: ResourceKind, body: &Value) -> Result<Answer, ScimError> {
         self.send_once(reqwest::Method::POST, kind.endpoint(), Some(body))
             .await
-            .map(|body| body.unwrap_or(Value::Null))
     }
 
     /// `POST /Users` made safe to retry: after a failure that may or may not have taken
@@ -407,24 +446,35 @@ impl ScimClient {
         kind: ResourceKind,
         body: &Value,
         key: &str,
-    ) -> Result<Value, ScimError> {
+    ) -> Result<Created, ScimError> {
         let value = string_attribute(body, key).unwrap_or_default().to_string();
         let started = Instant::now();
         let mut attempt = 1;
+        let found = |resource: Value, attempts: u32| Created {
+            status: None,
+            resource,
+            attempts,
+        };
         loop {
             let error = match self.create(kind, body).await {
-                Ok(created) => return Ok(created),
+                Ok(answer) => {
+                    return Ok(Created {
+                        status: Some(answer.status),
+                        resource: answer.body.unwrap_or(Value::Null),
+                        attempts: attempt,
+                    });
+                }
                 Err(error) => error,
             };
             // After an ambiguous attempt, "already exists" means the first one took.
             if attempt > 1 && error.scim_type() == Some("uniqueness") {
-                if let Some(found) = self
+                if let Some(resource) = self
                     .find_thoroughly(kind, key, &value)
                     .await?
                     .into_iter()
                     .next()
                 {
-                    return Ok(found);
+                    return Ok(found(resource, attempt));
                 }
                 return Err(error);
             }
@@ -443,9 +493,10 @@ impl ScimClient {
                 return Err(error);
             };
             tokio::time::sleep(wait).await;
-            if ambiguous && let Some(found) = self.find(kind, key, &value).await?.into_iter().next()
+            if ambiguous
+                && let Some(resource) = self.find(kind, key, &value).await?.into_iter().next()
             {
-                return Ok(found);
+                return Ok(found(resource, attempt));
             }
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
             attempt += 1;
@@ -459,18 +510,19 @@ impl ScimClient {
         kind: ResourceKind,
         id: &str,
         operations: &[PatchOp],
-    ) -> Result<Option<Value>, ScimError> {
+    ) -> Result<Answer, ScimError> {
         let path = format!("{}/{}", kind.endpoint(), encode_query(id));
         let body = patch_body(operations);
-        self.send(reqwest::Method::PATCH, &path, Some(&body)).await
+        self.send_answer(reqwest::Method::PATCH, &path, Some(&body))
+            .await
     }
 
-    /// `DELETE /Users/{id}`.
-    pub async fn delete(&self, kind: ResourceKind, id: &str) -> Result<(), ScimError> {
+    /// `DELETE /Users/{id}`: the status of the answer.
+    pub async fn delete(&self, kind: ResourceKind, id: &str) -> Result<u16, ScimError> {
         let path = format!("{}/{}", kind.endpoint(), encode_query(id));
-        self.send(reqwest::Method::DELETE, &path, None)
+        self.send_answer(reqwest::Method::DELETE, &path, None)
             .await
-            .map(drop)
+            .map(|answer| answer.status)
     }
 
     /// `GET /ServiceProviderConfig`, for discovery.
@@ -487,18 +539,32 @@ impl ScimClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ScimError> {
-        let request = format!("{method} {path}");
-        let bytes = self.send_raw(method, path, body).await?;
-        self.parse_json(&request, &bytes)
+        self.send_answer(method, path, body).await.map(|a| a.body)
     }
 
-    /// An idempotent request, retried per the policy; its raw body.
+    /// An idempotent request, retried per the policy; the status and JSON body.
+    async fn send_answer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ScimError> {
+        let request = format!("{method} {path}");
+        let (status, bytes) = self.send_raw(method, path, body).await?;
+        Ok(Answer {
+            status,
+            body: self.parse_json(&request, &bytes)?,
+        })
+    }
+
+    /// An idempotent request, retried per the policy; the status and raw body of the
+    /// answer.
     async fn send_raw(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Vec<u8>, ScimError> {
+    ) -> Result<(u16, Vec<u8>), ScimError> {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -541,10 +607,13 @@ impl ScimClient {
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Option<Value>, ScimError> {
+    ) -> Result<Answer, ScimError> {
         let request = format!("{method} {path}");
-        let bytes = self.send_once_raw(method, path, body).await?;
-        self.parse_json(&request, &bytes)
+        let (status, bytes) = self.send_once_raw(method, path, body).await?;
+        Ok(Answer {
+            status,
+            body: self.parse_json(&request, &bytes)?,
+        })
     }
 
     fn parse_json(&self, request: &str, bytes: &[u8]) -> Result<Option<Value>, ScimError> {
@@ -563,7 +632,7 @@ impl ScimClient {
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Vec<u8>, ScimError> {
+    ) -> Result<(u16, Vec<u8>), ScimError> {
         let request = format!("{method} {path}");
         let url = format!("{}{path}", self.base_url);
         let _permit = self
@@ -637,7 +706,7 @@ impl ScimClient {
             error.retry_after = retry_after;
             return Err(error);
         }
-        Ok(bytes)
+        Ok((status, bytes))
     }
 
     fn transport(&self, request: &str, error: reqwest::Error) -> ScimError {
@@ -691,7 +760,7 @@ pub fn encode_query(value: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out

@@ -54,6 +54,7 @@ impl ScimError {
     }
 
     /// The same error, noting that it is the last of `attempts` tries.
+    #[must_use]
     pub fn after_attempts(mut self, attempts: u32) -> ScimError {
         self.attempts = attempts;
         self

@@ -1,4 +1,4 @@
-//! Reading a ListResponse body straight from bytes, one resource at a time.
+//! Reading a `ListResponse` body straight from bytes, one resource at a time.
 //!
 //! Large directories send pages of a few megabytes, mostly group members with a
 //! `display`, `$ref` and `type` each. Building a JSON tree for all of that and then
@@ -30,7 +30,7 @@ pub trait ResourceReader {
     ) -> Result<Option<Self::Item>, A::Error>;
 }
 
-/// Parse a ListResponse from its body, each resource read by `reader`.
+/// Parse a `ListResponse` from its body, each resource read by `reader`.
 pub fn parse_with<R: ResourceReader>(
     bytes: &[u8],
     reader: &R,

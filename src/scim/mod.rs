@@ -15,8 +15,8 @@ mod resource;
 mod retry;
 
 pub use client::{
-    ClientSettings, ClientStats, ListBody, MAX_RESPONSE_BYTES, SCIM_JSON, ScimClient, Token,
-    encode_query,
+    Answer, ClientSettings, ClientStats, Created, ListBody, MAX_RESPONSE_BYTES, SCIM_JSON,
+    ScimClient, Token, encode_query,
 };
 pub use error::{ScimError, ScimErrorKind};
 pub use id::ScimId;

@@ -57,7 +57,7 @@ impl PatchOp {
     }
 }
 
-/// The PatchOp request body for a list of operations.
+/// The `PatchOp` request body for a list of operations.
 pub fn patch_body(operations: &[PatchOp]) -> Value {
     json!({
         "schemas": [PATCH_OP_SCHEMA],

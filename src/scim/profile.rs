@@ -6,8 +6,6 @@
 //! scimform.yaml overrides any field. This file holds no I/O except the choice made by
 //! `auto`, which the caller does with the discovery document it fetched.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -45,7 +43,7 @@ pub enum RemovalForm {
 }
 
 /// What `DELETE /Users/{id}` does at this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeleteSemantics {
     /// The account is gone for good.
@@ -283,6 +281,7 @@ impl Profile {
     /// Refine an `auto` profile with the provider's `/ServiceProviderConfig`: its
     /// `documentationUri` can name the provider when the URL's host did not, and a
     /// `filter.maxResults` smaller than the page size lowers it.
+    #[must_use]
     pub fn refined_by_discovery(self, discovery: &Value) -> Profile {
         let object = discovery.as_object();
         let field = |name: &str| object.and_then(|o| crate::scim::attribute(o, name));
@@ -311,29 +310,16 @@ impl Profile {
 }
 
 /// A profile that cannot be built from the configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+#[error("{0}")]
+#[diagnostic(
+    code(target::profile),
+    help(
+        "target.profile is one of: {}; target.options overrides the profile's fields",
+        PROFILE_NAMES.join(", ")
+    )
+)]
 pub struct ProfileError(pub String);
-
-impl fmt::Display for ProfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ProfileError {}
-
-impl miette::Diagnostic for ProfileError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("target::profile"))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!(
-            "target.profile is one of: {}; target.options overrides the profile's fields",
-            PROFILE_NAMES.join(", ")
-        )))
-    }
-}
 
 /// The profile for a configuration: by name (`auto`: by the URL's host), then options.
 pub fn resolve(

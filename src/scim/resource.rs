@@ -41,6 +41,15 @@ impl ResourceKind {
             ResourceKind::Group => "group",
         }
     }
+
+    /// `n` and the noun, in the plural unless `n` is 1: "1 user", "3 users".
+    pub fn counted(self, n: u64) -> String {
+        if n == 1 {
+            format!("1 {}", self.noun())
+        } else {
+            format!("{n} {}s", self.noun())
+        }
+    }
 }
 
 /// One page of a list response, its resources as JSON trees unless a reader made them
@@ -57,7 +66,7 @@ pub struct ListPage<R = Value> {
 }
 
 impl ListPage {
-    /// Read a ListResponse leniently. Fails when the resources are not a list of objects.
+    /// Read a `ListResponse` leniently. Fails when the resources are not a list of objects.
     pub fn from_json(body: Value) -> Result<ListPage, String> {
         let Value::Object(mut object) = body else {
             return Err("expected a JSON object (a SCIM ListResponse)".to_string());

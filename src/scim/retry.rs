@@ -69,14 +69,14 @@ impl RetryPolicy {
 
 /// Whether an HTTP status is worth retrying (the request was not processed, or the
 /// server is briefly unable to).
-pub fn retryable_status(status: u16) -> bool {
+pub(super) fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
 /// Parse a `Retry-After` header: delta-seconds or an HTTP-date in any of the three forms
 /// RFC 9110 §5.6.7 requires a recipient to accept (IMF-fixdate, the obsolete RFC 850
 /// form, asctime).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(super) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));

@@ -1,6 +1,7 @@
 //! `scimform validate` on the command line: every example is valid; each `--format`
 //! (human, json, github) reports the same problems in its own shape; exit codes follow
-//! the contract (1 on any error; warnings alone 0, or 1 with `--strict`).
+//! the contract (1 on any error; warnings alone 0, or 1 with `--strict`). A usage error
+//! of any command exits 1, and help or the version asked for exits 0.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -18,6 +19,15 @@ fn validate(dir: &str, args: &[&str]) -> Output {
         .env("COLUMNS", "100")
         .output()
         .expect("running scimform validate")
+}
+
+fn scimform(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .current_dir(ROOT)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running scimform")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -217,4 +227,44 @@ fn warnings_fail_only_under_strict() {
     let github = validate(&path, &["--format", "github"]);
     assert_eq!(github.status.code(), Some(0));
     assert!(text(&github.stdout).starts_with("::warning file="));
+}
+
+#[test]
+fn a_usage_error_exits_1_not_2() {
+    // clap's own exit code for a usage error is 2, which `plan --detailed-exitcode` uses
+    // for "the plan has changes".
+    let wrong = scimform(&["plan", "--no-such-flag"]);
+    let stderr = text(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(1), "{stderr}");
+    assert!(wrong.stdout.is_empty(), "{}", text(&wrong.stdout));
+    assert!(
+        stderr.starts_with("error: unexpected argument '--no-such-flag' found"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Usage: scimform plan"), "{stderr}");
+
+    let no_command = scimform(&[]);
+    let stderr = text(&no_command.stderr);
+    assert_eq!(no_command.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Usage: scimform"), "{stderr}");
+}
+
+#[test]
+fn help_and_version_asked_for_exit_0() {
+    let help = scimform(&["--help"]);
+    let stdout = text(&help.stdout);
+    assert_eq!(help.status.code(), Some(0), "{}", text(&help.stderr));
+    assert!(stdout.contains("Usage: scimform"), "{stdout}");
+    assert!(help.stderr.is_empty(), "{}", text(&help.stderr));
+
+    let help = scimform(&["plan", "--help"]);
+    assert_eq!(help.status.code(), Some(0), "{}", text(&help.stderr));
+    assert!(text(&help.stdout).contains("Usage: scimform plan"));
+
+    let version = scimform(&["--version"]);
+    assert_eq!(version.status.code(), Some(0), "{}", text(&version.stderr));
+    assert_eq!(
+        text(&version.stdout),
+        format!("scimform {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -8,6 +8,7 @@
 //! checks that exactly those problems are reported, in that order, and keeps a snapshot
 //! of the rendered diagnostic (no colour, 80 columns) for review.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -87,9 +88,8 @@ fn every_broken_configuration_is_refused_at_the_right_place() {
     for (name, case) in cases {
         let expected = expectations(&case);
         assert!(!expected.is_empty(), "{name} has no `# expect:` line");
-        let errors = match load(&case) {
-            Ok(_) => panic!("{name}: the configuration was accepted"),
-            Err(errors) => errors,
+        let Err(errors) = load(&case) else {
+            panic!("{name}: the configuration was accepted")
         };
         assert_eq!(found(&errors.errors), expected, "{name}");
         let rendered = scimform::cli::render_diagnostic(&errors, false, 80);
@@ -138,7 +138,7 @@ fn an_alias_bomb_fails_in_under_a_second() {
     let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..13 {
         let refs = vec![format!("*a{}", level - 1); 10].join(", ");
-        text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        let _ = writeln!(text, "a{level}: &a{level} [{refs}]");
     }
     let started = Instant::now();
     let errors = load_str("bomb.yaml", &text).expect_err("an alias bomb");

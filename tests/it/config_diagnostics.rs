@@ -7,9 +7,8 @@ use std::process::Command;
 use scimform::config::load_str;
 
 fn rendered(yaml: &str) -> String {
-    let errors = match load_str("scimform.yaml", yaml) {
-        Ok(_) => panic!("expected the configuration to be refused:\n{yaml}"),
-        Err(errors) => errors,
+    let Err(errors) = load_str("scimform.yaml", yaml) else {
+        panic!("expected the configuration to be refused:\n{yaml}")
     };
     scimform::cli::render_diagnostic(&errors, false, 80)
 }

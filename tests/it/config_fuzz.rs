@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use scimform::config::{ConfigErrors, Declared, load_dir, load_files};
 
-/// SplitMix64: deterministic and good enough to pick mutations.
+/// `SplitMix64`: deterministic and good enough to pick mutations.
 struct Rng(u64);
 
 impl Rng {
@@ -24,7 +24,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            usize::try_from(self.next() % n as u64).expect("a remainder below n fits in usize")
         }
     }
 }
@@ -158,9 +158,10 @@ fn check(seed: u64, what: &str, load: impl FnOnce() -> Result<Declared, ConfigEr
             let _ = scimform::cli::render_diagnostic(&errors, false, 80);
         }
     }));
-    if result.is_err() {
-        panic!("seed {seed}: loading panicked on this input:\n{what}");
-    }
+    assert!(
+        result.is_ok(),
+        "seed {seed}: loading panicked on this input:\n{what}"
+    );
 }
 
 #[test]
@@ -173,7 +174,7 @@ fn mangled_yaml_never_panics() {
         let seed = rng.next();
         let mut case_rng = Rng(seed);
         let mut bytes = SEEDS[case_rng.below(SEEDS.len())].as_bytes().to_vec();
-        for _ in 0..1 + case_rng.below(4) {
+        for _ in 0..=case_rng.below(4) {
             mutate(&mut case_rng, &mut bytes);
         }
         match String::from_utf8(bytes) {

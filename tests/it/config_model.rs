@@ -111,7 +111,7 @@ users:
 #[test]
 fn defaults_fill_what_a_user_leaves_out() {
     let declared = load(
-        r#"
+        r"
 defaults:
   active: true
   userType: Employee
@@ -131,7 +131,7 @@ users:
     emails: []
   - userName: e@acme.test
     emails: [{ value: e@acme.test, type: home }, { value: e2@acme.test }]
-"#,
+",
     );
     let attrs = |i: usize| serde_json::Value::Object(declared.users[i].attributes.clone());
     assert_eq!(
@@ -280,7 +280,7 @@ fn an_empty_file_declares_nothing_with_default_policy() {
 #[test]
 fn yaml_anchors_and_merge_keys_work() {
     let declared = load(
-        r#"
+        r"
 users:
   - &base
     userName: a@acme.test
@@ -288,7 +288,7 @@ users:
     name: { familyName: Ng }
   - <<: *base
     userName: b@acme.test
-"#,
+",
     );
     assert_eq!(declared.users[1].user_name, "b@acme.test");
     assert_eq!(declared.users[1].attributes["title"], json!("Engineer"));
@@ -413,12 +413,12 @@ fn manager_cycles_are_refused() {
 #[test]
 fn previously_names_that_never_take_effect_are_warnings() {
     let declared = load(
-        r#"
+        r"
 users:
   - userName: a@x.test
     previously: [A@x.test, old@x.test, old@x.test, b@x.test]
   - userName: b@x.test
-"#,
+",
     );
     let kinds: Vec<_> = declared.warnings.iter().map(|w| w.kind).collect();
     assert_eq!(kinds, [ConfigErrorKind::UnusedPreviously; 3]);

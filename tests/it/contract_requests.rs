@@ -3,7 +3,6 @@
 //! removal forms, chunking — and how it answers retries, Retry-After, an ambiguous POST
 //! and a refused removal form. A real server is not the point here; the bytes are.
 
-use std::io::Write as _;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -12,8 +11,10 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use scimform::apply;
 use scimform::live;
-use scimform::plan::{AttributeChange, Change, MemberRef, MemberType, PLAN_FORMAT_VERSION, Plan};
-use scimform::render::Style;
+use scimform::plan::{
+    Action, AttributeChange, Capabilities, Change, Guards, MemberChanges, MemberRef, MemberType,
+    PLAN_FORMAT_VERSION, Plan, PlanTarget, ResourceType, Summary, Unmanaged,
+};
 use scimform::scim::{ClientSettings, Profile, RetryPolicy, ScimClient, Token};
 
 const TOKEN: &str = "contract-token-5b1e";
@@ -32,13 +33,14 @@ fn client(server: &MockServer, profile: &str) -> ScimClient {
 }
 
 fn list(total: usize, resources: Value) -> ResponseTemplate {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+    });
+    body["Resources"] = resources;
     ResponseTemplate::new(200)
         .insert_header("Content-Type", "application/scim+json")
-        .set_body_json(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-            "totalResults": total,
-            "Resources": resources,
-        }))
+        .set_body_json(body)
 }
 
 fn users(range: std::ops::Range<usize>) -> Value {
@@ -50,14 +52,74 @@ fn users(range: std::ops::Range<usize>) -> Value {
 }
 
 fn plan(changes: Vec<Change>) -> Plan {
+    let profile = Profile::generic();
     Plan {
         format_version: PLAN_FORMAT_VERSION,
-        target: "t".into(),
-        config_digest: "d".into(),
+        scimform_version: "test".into(),
+        created_at: "2026-12-01T00:00:00Z".into(),
+        git_commit: None,
+        target: PlanTarget {
+            url: "t".into(),
+            profile: profile.name.clone(),
+            capabilities: Capabilities::of(&profile),
+        },
+        config_digest: "sha256:d".into(),
+        scope: None,
+        summary: Summary::of(&changes),
+        guards: Guards::default(),
         changes,
-        unmanaged: Default::default(),
+        unmanaged: Unmanaged::default(),
         notes: vec![],
     }
+}
+
+/// A change with the common header filled in.
+fn change(resource: ResourceType, name: &str, action: Action, id: Option<&str>) -> Change {
+    Change {
+        address: format!("{} {name}", resource.noun()),
+        resource,
+        name: name.into(),
+        action,
+        id: id.map(str::to_string),
+        reason: "test".into(),
+        fingerprint: None,
+        destructive: false,
+        privileged: false,
+        protected: false,
+        matched_by: None,
+        attributes: vec![],
+        manager: None,
+        members: MemberChanges::default(),
+    }
+}
+
+fn create_user(user_name: &str, attributes: &Value) -> Change {
+    let mut change = change(ResourceType::User, user_name, Action::Create, None);
+    change.attributes = attributes
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(path, value)| AttributeChange {
+            path: path.clone(),
+            old: None,
+            new: value.clone(),
+        })
+        .collect();
+    change
+}
+
+fn update_group(
+    id: &str,
+    name: &str,
+    attributes: Vec<AttributeChange>,
+    add: Vec<MemberRef>,
+    remove: Vec<MemberRef>,
+) -> Change {
+    let mut change = change(ResourceType::Group, name, Action::Update, Some(id));
+    change.attributes = attributes;
+    change.members.add = add;
+    change.members.remove = remove;
+    change
 }
 
 fn member(id: &str) -> MemberRef {
@@ -68,11 +130,45 @@ fn member(id: &str) -> MemberRef {
     }
 }
 
-async fn run_apply(client: &ScimClient, plan: &Plan) -> Result<apply::Outcome, apply::ApplyError> {
-    let mut out = Vec::new();
-    let result = apply::apply(plan, client, &mut out, Style::PLAIN).await;
-    let _ = std::io::stderr().write_all(&out);
-    result
+/// Apply `plan`; the report when every change was applied, else what failed.
+async fn run_apply(client: &ScimClient, plan: &Plan) -> Result<apply::Report, String> {
+    run_apply_with(client, plan, 4).await
+}
+
+/// [`run_apply`] with `concurrency` changes in flight.
+async fn run_apply_with(
+    client: &ScimClient,
+    plan: &Plan,
+    concurrency: usize,
+) -> Result<apply::Report, String> {
+    let options = apply::ApplyOptions { concurrency };
+    let report = apply::apply(plan, client, options, &apply::Silent).await;
+    if report.complete() {
+        return Ok(report);
+    }
+    let failures: Vec<String> = report
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            apply::ChangeOutcome::Failed { failure, .. } => format!("failed: {failure}"),
+            apply::ChangeOutcome::Skipped { because } => format!("skipped: {because}"),
+            apply::ChangeOutcome::Applied { lines, .. } => format!("applied: {}", lines.join("; ")),
+        })
+        .collect();
+    Err(failures.join("\n"))
+}
+
+/// The result lines of every applied change.
+fn lines(report: &apply::Report) -> String {
+    report
+        .outcomes
+        .iter()
+        .filter_map(|o| match o {
+            apply::ChangeOutcome::Applied { lines, .. } => Some(lines.join("; ")),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The PATCH bodies a server received, in order.
@@ -281,11 +377,7 @@ async fn create_user_body_and_content_type() {
         .mount(&server)
         .await;
     let attributes = json!({"displayName": "A", "active": true});
-    let plan = plan(vec![Change::CreateUser {
-        user_name: "a@x.test".into(),
-        attributes: attributes.as_object().cloned().unwrap_or_default(),
-        manager: None,
-    }]);
+    let plan = plan(vec![create_user("a@x.test", &attributes)]);
     run_apply(&client(&server, "generic"), &plan)
         .await
         .expect("applied");
@@ -300,17 +392,17 @@ async fn generic_group_update_is_one_patch_with_filter_path_removal() {
         .expect(1)
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::UpdateGroup {
-        id: "g1".into(),
-        display_name: "eng".into(),
-        attributes: vec![AttributeChange {
+    let plan = plan(vec![update_group(
+        "g1",
+        "eng",
+        vec![AttributeChange {
             path: "externalId".into(),
             old: None,
             new: json!("e-1"),
         }],
-        add_members: vec![member("a1"), member("a2")],
-        remove_members: vec![member("r1")],
-    }]);
+        vec![member("a1"), member("a2")],
+        vec![member("r1")],
+    )]);
     run_apply(&client(&server, "generic"), &plan)
         .await
         .expect("applied");
@@ -334,13 +426,13 @@ async fn aws_removes_by_value_list() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::UpdateGroup {
-        id: "g1".into(),
-        display_name: "eng".into(),
-        attributes: vec![],
-        add_members: vec![],
-        remove_members: vec![member("r1"), member("r2")],
-    }]);
+    let plan = plan(vec![update_group(
+        "g1",
+        "eng",
+        vec![],
+        vec![],
+        vec![member("r1"), member("r2")],
+    )]);
     run_apply(&client(&server, "aws-identity-center"), &plan)
         .await
         .expect("applied");
@@ -358,13 +450,13 @@ async fn entra_chunks_adds_by_20_and_removes_alone() {
         .mount(&server)
         .await;
     let adds: Vec<MemberRef> = (0..25).map(|i| member(&format!("a{i:02}"))).collect();
-    let plan = plan(vec![Change::UpdateGroup {
-        id: "g1".into(),
-        display_name: "eng".into(),
-        attributes: vec![],
-        add_members: adds,
-        remove_members: vec![member("r1"), member("r2")],
-    }]);
+    let plan = plan(vec![update_group(
+        "g1",
+        "eng",
+        vec![],
+        adds,
+        vec![member("r1"), member("r2")],
+    )]);
     run_apply(&client(&server, "entra"), &plan)
         .await
         .expect("applied");
@@ -395,7 +487,10 @@ struct Sequence(std::sync::Mutex<Vec<ResponseTemplate>>);
 
 impl Respond for Sequence {
     fn respond(&self, _: &Request) -> ResponseTemplate {
-        let mut answers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut answers = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if answers.len() > 1 {
             answers.remove(0)
         } else {
@@ -443,11 +538,7 @@ async fn an_ambiguous_post_is_looked_up_before_it_is_sent_again() {
         .expect(1)
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::CreateUser {
-        user_name: "a@x.test".into(),
-        attributes: Default::default(),
-        manager: None,
-    }]);
+    let plan = plan(vec![create_user("a@x.test", &json!({}))]);
     run_apply(&client(&server, "generic"), &plan)
         .await
         .expect("adopted after lookup");
@@ -479,15 +570,11 @@ async fn a_refused_removal_form_falls_back_once_and_sticks() {
         ])))
         .mount(&server)
         .await;
-    let update = |id: &str, remove: &str| Change::UpdateGroup {
-        id: id.into(),
-        display_name: id.into(),
-        attributes: vec![],
-        add_members: vec![],
-        remove_members: vec![member(remove)],
-    };
+    let update =
+        |id: &str, remove: &str| update_group(id, id, vec![], vec![], vec![member(remove)]);
     let plan = plan(vec![update("g1", "r1"), update("g2", "r2")]);
-    run_apply(&client(&server, "generic"), &plan)
+    // One at a time, so that the second group is sent after the first learned the form.
+    run_apply_with(&client(&server, "generic"), &plan, 1)
         .await
         .expect("applied with the fallback");
     let bodies = patch_bodies(&server).await;
@@ -525,20 +612,18 @@ async fn a_value_list_fallback_that_empties_the_group_stops_the_apply() {
         ])))
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::UpdateGroup {
-        id: "g1".into(),
-        display_name: "a".into(),
-        attributes: vec![],
-        add_members: vec![],
-        remove_members: vec![member("r1")],
-    }]);
+    let plan = plan(vec![update_group(
+        "g1",
+        "a",
+        vec![],
+        vec![],
+        vec![member("r1")],
+    )]);
     let error = run_apply(&client(&server, "generic"), &plan)
         .await
         .expect_err("the apply must stop");
     assert!(
-        error
-            .to_string()
-            .contains("removed 1 member(s) of group g1 that were not named"),
+        error.contains("removed 1 member(s) of group g1 that the value-list removal did not name"),
         "{error}"
     );
 }
@@ -579,11 +664,9 @@ async fn a_large_new_group_is_created_with_a_capped_body_then_patched() {
         .mount(&server)
         .await;
     let members: Vec<MemberRef> = (0..130).map(|i| member(&format!("m{i:03}"))).collect();
-    let plan = plan(vec![Change::CreateGroup {
-        display_name: "big".into(),
-        external_id: None,
-        members,
-    }]);
+    let mut create = change(ResourceType::Group, "big", Action::Create, None);
+    create.members.add = members;
+    let plan = plan(vec![create]);
     run_apply(&client(&server, "aws-identity-center"), &plan)
         .await
         .expect("applied");
@@ -601,14 +684,15 @@ async fn a_large_new_group_is_created_with_a_capped_body_then_patched() {
 }
 
 #[tokio::test]
-async fn atlassian_renames_a_group_by_recreating_it() {
+async fn atlassian_replaces_a_group_with_the_members_the_plan_lists() {
     let server = MockServer::start().await;
+    // The members come from the plan: the old group is never read back.
     Mock::given(method("GET"))
         .and(path("/Groups/old"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": "old", "displayName": "team-leads", "members": [{"value": "u1"}, {"value": "u2"}]
+            "id": "old", "displayName": "team-leads"
         })))
-        .expect(1)
+        .expect(0)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -630,23 +714,30 @@ async fn atlassian_renames_a_group_by_recreating_it() {
         .expect(1)
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::UpdateGroup {
-        id: "old".into(),
-        display_name: "leads".into(),
-        attributes: vec![AttributeChange {
-            path: "displayName".into(),
-            old: Some(json!("team-leads")),
-            new: json!("leads"),
-        }],
-        add_members: vec![member("u3")],
-        remove_members: vec![member("u2")],
-    }]);
-    run_apply(&client(&server, "atlassian"), &plan)
+    let mut replace = change(ResourceType::Group, "leads", Action::Replace, Some("old"));
+    replace.attributes = vec![AttributeChange {
+        path: "displayName".into(),
+        old: Some(json!("team-leads")),
+        new: json!("leads"),
+    }];
+    replace.members.keep = vec![member("u1")];
+    replace.members.add = vec![member("u3")];
+    replace.members.remove = vec![member("u2")];
+    let report = run_apply(&client(&server, "atlassian"), &plan(vec![replace]))
         .await
-        .expect("renamed");
+        .expect("replaced");
     assert!(
         patch_bodies(&server).await.is_empty(),
         "no PATCH of displayName"
+    );
+    let lines = lines(&report);
+    assert!(
+        lines.contains("new group created: 201 Created (id new"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("old group deleted (id old): 204 No Content"),
+        "{lines}"
     );
 }
 
@@ -674,16 +765,13 @@ async fn a_retried_post_that_meets_uniqueness_adopts_the_first_attempt() {
         .expect(2)
         .mount(&server)
         .await;
-    let plan = plan(vec![Change::CreateUser {
-        user_name: "a@x.test".into(),
-        attributes: Default::default(),
-        manager: None,
-    }]);
-    let mut out = Vec::new();
-    apply::apply(&plan, &client(&server, "generic"), &mut out, Style::PLAIN)
+    let plan = plan(vec![create_user("a@x.test", &json!({}))]);
+    let report = run_apply(&client(&server, "generic"), &plan)
         .await
         .expect("adopted");
-    assert!(String::from_utf8_lossy(&out).contains("created (id first)"));
+    let lines = lines(&report);
+    assert!(lines.contains("(id first)"), "{lines}");
+    assert!(lines.contains("POST was sent 2 times"), "{lines}");
 }
 
 #[tokio::test]

@@ -24,8 +24,8 @@ fn demo_runs_the_whole_cycle_from_any_directory() {
         "- member temp.contractor@acme.test",
         "+ member farid.haddad@acme.test  (created by this plan)",
         "+ group sre-oncall",
-        "Plan: 5 to create, 5 to update, 0 to destroy.",
-        "Apply complete! 5 created, 5 updated, 0 destroyed.",
+        "Plan: 5 to create, 0 to adopt, 5 to update, 0 to replace, 0 to deactivate, 0 to delete; 9 membership changes (1 removal).",
+        "Apply complete! 10 changes applied.",
     ] {
         assert!(
             stdout.contains(expected),

@@ -178,12 +178,12 @@ fn user_names(body: &Value) -> Vec<String> {
         .collect()
 }
 
-fn synthetic(users: usize, groups: usize, memberships: usize) -> Option<SyntheticSize> {
-    Some(SyntheticSize {
+fn synthetic(users: usize, groups: usize, memberships: usize) -> SyntheticSize {
+    SyntheticSize {
         users,
         groups,
         memberships,
-    })
+    }
 }
 
 // ---------------------------------------------------------------- emulation
@@ -199,7 +199,7 @@ async fn page_caps_reduce_count_silently() {
     ] {
         let s = start(|o| {
             o.behaviour.emulation = Emulation::for_profile(profile);
-            o.synthetic = synthetic(1200, 0, 0);
+            o.synthetic = Some(synthetic(1200, 0, 0));
         })
         .await;
         let asked = s.get("/Users", &[("count", "5000")]).await;
@@ -223,7 +223,7 @@ async fn cursor_paging_for_aws_and_entra() {
     for profile in [EmulationProfile::AwsIdentityCenter, EmulationProfile::Entra] {
         let s = start(|o| {
             o.behaviour.emulation = Emulation::for_profile(profile);
-            o.synthetic = synthetic(250, 0, 0);
+            o.synthetic = Some(synthetic(250, 0, 0));
         })
         .await;
         let mut seen = Vec::new();
@@ -308,7 +308,7 @@ async fn members_in_group_reads_per_profile() {
 async fn aws_caps_member_changes_at_100_per_patch() {
     let s = start(|o| {
         o.behaviour.emulation = Emulation::for_profile(EmulationProfile::AwsIdentityCenter);
-        o.synthetic = synthetic(201, 0, 0);
+        o.synthetic = Some(synthetic(201, 0, 0));
     })
     .await;
     let mut ids = Vec::new();
@@ -440,6 +440,8 @@ async fn entra_patch_limits_and_removal_form() {
     assert_eq!(gone.body["totalResults"], 0);
 }
 
+// Users a, b, c in group g on server s, as the scenarios below read.
+#[allow(clippy::many_single_char_names)]
 #[tokio::test]
 async fn removal_forms_accepted_refused_or_misread() {
     let value_list =
@@ -895,7 +897,7 @@ async fn lie_total_reports_a_wrong_total_on_some_pages() {
     let s = start(|o| {
         o.behaviour.seed = Some(8);
         o.behaviour.faults.lie_total = true;
-        o.synthetic = synthetic(1000, 0, 0);
+        o.synthetic = Some(synthetic(1000, 0, 0));
     })
     .await;
     let mut totals = Vec::new();
@@ -923,7 +925,7 @@ async fn lie_total_reports_a_wrong_total_on_some_pages() {
 async fn page_drift_shifts_index_pages_but_not_cursors() {
     let s = start(|o| {
         o.behaviour.faults.page_drift = true;
-        o.synthetic = synthetic(300, 0, 0);
+        o.synthetic = Some(synthetic(300, 0, 0));
     })
     .await;
     let first = s
@@ -965,7 +967,7 @@ async fn page_drift_shifts_index_pages_but_not_cursors() {
     let aws = start(|o| {
         o.behaviour.emulation = Emulation::for_profile(EmulationProfile::AwsIdentityCenter);
         o.behaviour.faults.page_drift = true;
-        o.synthetic = synthetic(300, 0, 0);
+        o.synthetic = Some(synthetic(300, 0, 0));
     })
     .await;
     let mut seen = Vec::new();
@@ -999,7 +1001,7 @@ async fn fault_rates_above_one_are_refused() {
 
 #[tokio::test]
 async fn synthetic_directories_are_whole_and_paged_cheaply() {
-    let s = start(|o| o.synthetic = synthetic(2000, 50, 5000)).await;
+    let s = start(|o| o.synthetic = Some(synthetic(2000, 50, 5000))).await;
     let users = s.get("/Users", &[("count", "1")]).await;
     assert_eq!(users.body["totalResults"], 2000);
     let mut memberships = 0;

@@ -1,5 +1,5 @@
 //! The dev-server over real HTTP: `DevServer` on 127.0.0.1:0, driven with reqwest.
-//! Covers creation, uniqueness, paging, filters, groups and membership PATCHes, cascading
+//! Covers creation, uniqueness, paging, filters, groups and membership `PATCHes`, cascading
 //! deletes, authentication, error bodies, and persistence across restarts.
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -396,11 +396,7 @@ async fn filters() {
     assert_eq!(none.body["totalResults"], 0);
     assert_eq!(none.body["Resources"], json!([]));
 
-    for bad in [
-        r#"userName eq"#,
-        r#"userName like "a""#,
-        r#"userName eq alice"#,
-    ] {
+    for bad in [r"userName eq", r#"userName like "a""#, r"userName eq alice"] {
         let r = client.get("/Users", &[("filter", bad)]).await;
         assert_scim_error(&r, StatusCode::BAD_REQUEST, Some("invalidFilter"));
     }

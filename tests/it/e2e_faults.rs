@@ -4,6 +4,7 @@
 //! faults converges (rerun until it succeeds, then the re-plan is empty) and never
 //! creates anything twice. The token never appears in any output.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::support::cycle::{self, Http, Run, TOKEN_ENV, USER_SCHEMA, scimform};
@@ -42,15 +43,16 @@ async fn seed(data: &Path, config_dir: &Path) {
     drop(server);
 
     let mut yaml = String::from("target:\n  url: http://placeholder.invalid\n");
-    yaml.push_str(&format!("  token_env: {TOKEN_ENV}\nusers:\n"));
+    let _ = write!(yaml, "  token_env: {TOKEN_ENV}\nusers:\n");
     for i in 0..DECLARED {
-        yaml.push_str(&format!(
+        let _ = write!(
+            yaml,
             "  - userName: u{i:03}@faults.test\n    displayName: User {i:03}\n    active: true\n"
-        ));
+        );
     }
     yaml.push_str("groups:\n  - displayName: half\n    members:\n");
     for i in 50..150 {
-        yaml.push_str(&format!("      - u{i:03}@faults.test\n"));
+        let _ = writeln!(yaml, "      - u{i:03}@faults.test");
     }
     yaml.push_str("  - displayName: stale\n    members: [u001@faults.test]\n");
     yaml.push_str("  - displayName: new\n    members: [u002@faults.test, u003@faults.test]\n");
@@ -99,7 +101,9 @@ async fn plans_under(fault: &[&str]) -> (usize, usize) {
     );
     assert_eq!(expected.code, 2, "{expected:?}");
     assert!(
-        expected.stdout.contains("Plan: 1 to create, 22 to update"),
+        expected
+            .stdout
+            .contains("Plan: 1 to create, 0 to adopt, 22 to update"),
         "{expected:?}"
     );
     drop(clean);
@@ -204,7 +208,7 @@ async fn apply_converges_under(fault: &[&str]) {
         assert!(run.code == 0 || run.code == 1, "{run:?}");
         if run.code == 1 {
             assert!(
-                run.stderr.contains("apply stopped at")
+                run.stderr.contains("apply::incomplete")
                     || run.stderr.contains("nothing was planned"),
                 "{run:?}"
             );

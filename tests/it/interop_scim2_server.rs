@@ -1,5 +1,5 @@
 //! The full cycle (seed, plan, apply, empty re-plan) against the third-party
-//! `scim2-server` 0.8.3 from PyPI, which `scripts/interop-setup.sh` installs on first use.
+//! `scim2-server` 0.8.3 from `PyPI`, which `scripts/interop-setup.sh` installs on first use.
 //! Fails loudly when the server cannot be installed or started; skipped (loudly) only
 //! when `SCIMFORM_SKIP_INTEROP=1`.
 

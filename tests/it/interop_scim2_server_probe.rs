@@ -1,4 +1,4 @@
-//! Pins down how the third-party `scim2-server` 0.8.3 (PyPI) behaves, with raw HTTP,
+//! Pins down how the third-party `scim2-server` 0.8.3 (`PyPI`) behaves, with raw HTTP,
 //! so that scimform's assumptions about it are checked and a change in the server's
 //! behaviour (e.g. a version bump in `scripts/interop-setup.sh`) shows up here first.
 //!

@@ -48,7 +48,7 @@ async fn multi_page_read_against_scimmy() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let config = format!(
-        r#"target:
+        r"target:
   url: {}
   token_env: {TOKEN_ENV}
 users:
@@ -57,7 +57,7 @@ users:
 groups:
   - displayName: engineering
     members: [alice@pages.test]
-"#,
+",
         server.base_url
     );
     std::fs::write(dir.path().join("scimform.yaml"), config).expect("writing scimform.yaml");
@@ -69,7 +69,7 @@ groups:
         "+ group engineering",
         "+ member alice@pages.test",
         "Not managed: 199 users and 100 groups",
-        "Plan: 1 to create, 0 to update, 0 to destroy.",
+        "Plan: 1 to create, 0 to adopt, 0 to update, 0 to replace, 0 to deactivate, 0 to delete; 1 membership change (0 removals).",
     ] {
         assert!(
             plan.stdout.contains(expected),

@@ -63,7 +63,7 @@ async fn scimmy_discovery_and_auth() {
     assert_eq!(b["changePassword"], json!({ "supported": false }));
     assert_eq!(
         b["bulk"],
-        json!({ "supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576 })
+        json!({ "supported": true, "maxOperations": 1000, "maxPayloadSize": 1_048_576 })
     );
     assert_eq!(
         b["authenticationSchemes"][0]["type"],

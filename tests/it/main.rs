@@ -23,6 +23,7 @@ mod devserver_faults;
 mod devserver_http;
 mod e2e_devserver;
 mod e2e_faults;
+mod e2e_policy;
 mod interop_scim2_server;
 mod interop_scim2_server_probe;
 mod interop_scimmy;

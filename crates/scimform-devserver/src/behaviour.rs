@@ -76,7 +76,7 @@ pub(crate) async fn layer(State(app): State<App>, mut request: Request, next: Ne
     let path_and_query = parts
         .uri
         .path_and_query()
-        .map(|pq| pq.as_str())
+        .map(axum::http::uri::PathAndQuery::as_str)
         .unwrap_or_default();
     let draw = app.dice().draw(
         faults,

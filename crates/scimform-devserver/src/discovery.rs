@@ -106,14 +106,15 @@ pub(crate) fn schemas(base_url: &str) -> Value {
     )
 }
 
-/// A ListResponse holding every item on one page.
+/// A `ListResponse` holding every item on one page.
 pub(crate) fn list(items: Vec<Value>) -> Value {
+    let count = items.len();
     json!({
         "schemas": [LIST_SCHEMA],
-        "totalResults": items.len(),
+        "totalResults": count,
         "startIndex": 1,
-        "itemsPerPage": items.len(),
-        "Resources": items
+        "itemsPerPage": count,
+        "Resources": Value::Array(items)
     })
 }
 

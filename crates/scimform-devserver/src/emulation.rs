@@ -7,8 +7,9 @@
 //!
 //! Owns `Emulation` — one value per profile, every quirk a field, so a test can also build
 //! a server with any mix of quirks — and the checks that turn a field into a refusal or a
-//! rewrite. The sources for each value are in /work/shared/reference/scim-clients.md §2
-//! (quirks tables). It must not store anything, and it never makes the server corrupt
+//! rewrite. The sources for each value are the providers' documents, collected in the
+//! project's shared reference notes (`scim-clients.md` §2, the quirks tables; not part of
+//! this repository). It must not store anything, and it never makes the server corrupt
 //! data except where a provider is documented to (Databricks' value-list removal).
 
 use std::fmt;
@@ -23,7 +24,7 @@ use super::patch::{OpKind, Operation};
 use super::schema::Kind;
 use super::store::Change;
 
-/// What AWS IAM Identity Center requires of a new user besides `userName` (CreateUser).
+/// What AWS IAM Identity Center requires of a new user besides `userName` (`CreateUser`).
 pub const AWS_REQUIRED_USER_ATTRIBUTES: &[&str] =
     &["displayName", "name.givenName", "name.familyName"];
 
@@ -383,7 +384,8 @@ impl Emulation {
             && added + removed > cap
         {
             return Err(self.refuse(format!(
-                "a PATCH may change at most {cap} members; this one changes {}",
+                "a PATCH may change at most {}; this one changes {}",
+                members(cap),
                 added + removed
             )));
         }
@@ -391,14 +393,16 @@ impl Emulation {
             && added > cap
         {
             return Err(self.refuse(format!(
-                "a PATCH may add at most {cap} members; this one adds {added}"
+                "a PATCH may add at most {}; this one adds {added}",
+                members(cap)
             )));
         }
         if let Some(cap) = self.max_member_removes
             && removed > cap
         {
             return Err(self.refuse(format!(
-                "a PATCH may remove at most {cap} member(s); this one removes {removed}"
+                "a PATCH may remove at most {}; this one removes {removed}",
+                members(cap)
             )));
         }
         let members_changed = added + removed > 0;
@@ -462,6 +466,15 @@ fn eq_and_only(filter: &Filter) -> bool {
     }
 }
 
+/// "1 member", "20 members".
+fn members(n: usize) -> String {
+    if n == 1 {
+        "1 member".to_owned()
+    } else {
+        format!("{n} members")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,10 +483,9 @@ mod tests {
     use serde_json::json;
 
     fn ops(value: Value) -> Vec<Operation> {
-        match json!({ "Operations": value }) {
-            Value::Object(map) => parse_request(&map).expect("parses"),
-            _ => Vec::new(),
-        }
+        let mut body = Map::new();
+        body.insert("Operations".to_owned(), value);
+        parse_request(&body).expect("parses")
     }
 
     fn change(added: usize, removed: usize, attributes_changed: bool) -> Change {

@@ -179,7 +179,10 @@ impl Dice {
     ) -> Draw {
         let key = fnv1a(&[method.as_bytes(), path_and_query.as_bytes(), body]);
         let occurrence = {
-            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let n = seen.entry(key).or_insert(0);
             *n += 1;
             *n
@@ -197,10 +200,14 @@ impl Dice {
         let fate = if fate_roll < reset_edge {
             Fate::Reset
         } else if fate_roll < fail_edge {
-            Fate::Fail(match (detail_roll * 3.0) as u32 {
-                0 => StatusCode::INTERNAL_SERVER_ERROR,
-                1 => StatusCode::BAD_GATEWAY,
-                _ => StatusCode::SERVICE_UNAVAILABLE,
+            // detail_roll is in [0, 1): a third of the range per status.
+            let third = detail_roll * 3.0;
+            Fate::Fail(if third < 1.0 {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else if third < 2.0 {
+                StatusCode::BAD_GATEWAY
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
             })
         } else if fate_roll < throttle_edge {
             Fate::Throttle {

@@ -550,17 +550,23 @@ fn compare(left: &Value, op: CompareOp, right: &Value, case_exact: bool) -> bool
             let (Some(a), Some(b)) = (a.as_f64(), b.as_f64()) else {
                 return false;
             };
-            match op {
-                CompareOp::Eq => a == b,
-                CompareOp::Ne => a != b,
-                CompareOp::Gt => a > b,
-                CompareOp::Ge => a >= b,
-                CompareOp::Lt => a < b,
-                CompareOp::Le => a <= b,
-                CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
-            }
+            compare_numbers(a, op, b)
         }
         _ => false,
+    }
+}
+
+// A filter's `eq` and `ne` on numbers mean exact equality, not equality within an epsilon.
+#[allow(clippy::float_cmp)]
+fn compare_numbers(a: f64, op: CompareOp, b: f64) -> bool {
+    match op {
+        CompareOp::Eq => a == b,
+        CompareOp::Ne => a != b,
+        CompareOp::Gt => a > b,
+        CompareOp::Ge => a >= b,
+        CompareOp::Lt => a < b,
+        CompareOp::Le => a <= b,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
     }
 }
 
@@ -640,10 +646,10 @@ mod tests {
         assert!(matches(
             r#"userName sw "alice" and (displayName co "liddell" or active eq false)"#
         ));
-        assert!(!matches(r#"not (active eq true)"#));
-        assert!(matches(r#"active ne false"#));
-        assert!(matches(r#"title pr or name.givenName pr"#));
-        assert!(!matches(r#"title pr"#));
+        assert!(!matches(r"not (active eq true)"));
+        assert!(matches(r"active ne false"));
+        assert!(matches(r"title pr or name.givenName pr"));
+        assert!(!matches(r"title pr"));
         assert!(matches(r#"userName ew ".COM""#));
     }
 

@@ -2,7 +2,7 @@
 //!
 //! Owns the id format (UUID-shaped, version 4 bits set) and the clock reading. It must not
 //! guarantee uniqueness by itself: the store retries when an id is already taken. No
-//! cryptographic quality is claimed or needed; ChaCha8 is used because it gives the same
+//! cryptographic quality is claimed or needed; `ChaCha8` is used because it gives the same
 //! ids for the same seed on every platform.
 
 use std::time::SystemTime;

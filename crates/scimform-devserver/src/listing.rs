@@ -3,7 +3,7 @@
 //! (page caps, cursor or index paging, members left out of group lists, the `resources`
 //! key, unsupported filters) and by the list faults (`--lie-total`, `--page-drift`).
 //!
-//! Owns the ListResponse body and the rules that turn what a request asked for into what
+//! Owns the `ListResponse` body and the rules that turn what a request asked for into what
 //! the server grants. It must not render or filter resources itself (`query` does), and
 //! the only data it ever adds is the page-drift user that `--page-drift` asks for.
 
@@ -90,7 +90,7 @@ pub(crate) async fn list(
         filter: params.filter.as_ref(),
         position,
         count: emulation.page_size(params.count),
-    })?;
+    });
     let start_index = match position {
         Position::Index(start) => Some(start),
         Position::Cursor(_) => None,
@@ -129,10 +129,10 @@ pub(crate) async fn search_all(
         position: Position::Index(start),
         count,
     };
-    let users = store.list(&request(Kind::User, start, count))?;
+    let users = store.list(&request(Kind::User, start, count));
     let left = count.saturating_sub(users.ids.len());
     let group_start = start.saturating_sub(users.total).max(1);
-    let groups = store.list(&request(Kind::Group, group_start, left))?;
+    let groups = store.list(&request(Kind::Group, group_start, left));
     let shape = Shape {
         emulation,
         params: &params,
@@ -155,7 +155,7 @@ struct Shape<'a> {
 }
 
 impl Shape<'_> {
-    /// The ListResponse holding `parts`, serialised straight from the store.
+    /// The `ListResponse` holding `parts`, serialised straight from the store.
     fn respond(
         &self,
         store: &Store,
@@ -195,7 +195,7 @@ impl Shape<'_> {
     }
 }
 
-/// An RFC 7644 ListResponse (with RFC 9865's `nextCursor` when cursor paging).
+/// An RFC 7644 `ListResponse` (with RFC 9865's `nextCursor` when cursor paging).
 struct ListBody<'a> {
     total: usize,
     /// The resources of the page, looked up.

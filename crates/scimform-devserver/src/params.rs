@@ -46,7 +46,7 @@ impl Params {
             match name.to_ascii_lowercase().as_str() {
                 "filter" => params.filter = Some(parse_filter(&value)?),
                 "startindex" => {
-                    params.start_index = Some(start_index(parse_int("startIndex", &value)?))
+                    params.start_index = Some(start_index(parse_int("startIndex", &value)?));
                 }
                 "count" => params.count = Some(count(parse_int("count", &value)?)),
                 "cursor" => params.cursor = Some(value),

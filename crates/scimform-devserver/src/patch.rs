@@ -30,7 +30,7 @@ pub(crate) struct Operation {
     pub value: Option<Value>,
 }
 
-/// Parses a PATCH request body: `schemas` (if present) must name the PatchOp schema;
+/// Parses a PATCH request body: `schemas` (if present) must name the `PatchOp` schema;
 /// `Operations` (any case) must be a non-empty array of `{op, path?, value?}`.
 pub(crate) fn parse_request(body: &Map<String, Value>) -> Result<Vec<Operation>, ScimError> {
     if let Some(schemas) = get_ci(body, "schemas") {
@@ -506,7 +506,8 @@ mod tests {
 
     fn patch(resource: Value, ops: Value) -> Result<Value, ScimError> {
         let mut resource = obj(resource);
-        let body = obj(json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops}));
+        let mut body = obj(json!({ "schemas": [PATCH_OP_SCHEMA] }));
+        body.insert("Operations".to_owned(), ops);
         let ops = parse_request(&body)?;
         apply(&mut resource, &ops, READ_ONLY)?;
         Ok(Value::Object(resource))

@@ -52,10 +52,10 @@ pub(crate) fn save(path: &Path, snapshot: &Snapshot) -> io::Result<()> {
 fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "data.json".to_owned());
+    let name = path.file_name().map_or_else(
+        || "data.json".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 

@@ -307,7 +307,7 @@ fn json_str(out: &mut Vec<u8>, value: &str) -> serde_json::Result<()> {
 /// than short-circuited, so that the compiler can check many bytes at a time.
 fn needs_escaping(value: &str) -> bool {
     value.bytes().fold(false, |found, b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+        found || (b < 0x20) || (b == b'"') || (b == b'\\')
     })
 }
 

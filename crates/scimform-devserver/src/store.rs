@@ -6,7 +6,7 @@
 //! Every mutating operation validates first and changes state only when everything is
 //! valid, so a failed request leaves the store untouched. Group members are kept compact
 //! (shared ids, not JSON) so that a million memberships fit in a few tens of megabytes.
-//! Listing lives in `query`, rendering in `render`, member resolution and member PATCHes in
+//! Listing lives in `query`, rendering in `render`, member resolution and member `PATCHes` in
 //! `members`, synthetic directories in `synthetic`. It must not do HTTP or file I/O, and it
 //! knows nothing of provider emulation except the `Change` it reports to a caller's guard.
 
@@ -175,9 +175,7 @@ pub(crate) type Guard<'a> = &'a dyn Fn(&Change) -> Result<(), ScimError>;
 
 /// A guard that allows everything.
 #[cfg(test)]
-pub(crate) fn allow_all(_: &Change) -> Result<(), ScimError> {
-    Ok(())
-}
+pub(crate) const ALLOW_ALL: Guard<'static> = &|_| Ok(());
 
 /// The directory.
 #[derive(Debug, Clone)]
@@ -700,7 +698,9 @@ mod tests {
     }
 
     fn patch_ops(ops: Value) -> Vec<Operation> {
-        patch::parse_request(&obj(json!({ "Operations": ops }))).expect("parses")
+        let mut body = Map::new();
+        body.insert("Operations".to_owned(), ops);
+        patch::parse_request(&body).expect("parses")
     }
 
     #[test]
@@ -746,7 +746,7 @@ mod tests {
             Kind::User,
             &id(&a),
             &obj(json!({"userName": "Alice"})),
-            &allow_all,
+            ALLOW_ALL,
         )
         .expect("renaming to a different case of itself is fine");
         let b = s
@@ -757,7 +757,7 @@ mod tests {
                 Kind::User,
                 &id(&b),
                 &obj(json!({"userName": "alice"})),
-                &allow_all,
+                ALLOW_ALL,
             )
             .expect_err("duplicate");
         assert_eq!(err.scim_type, Some("uniqueness"));
@@ -765,7 +765,7 @@ mod tests {
             Kind::User,
             &id(&b),
             &obj(json!({"userName": "carol"})),
-            &allow_all,
+            ALLOW_ALL,
         )
         .expect("renamed");
         s.create(Kind::User, &obj(json!({"userName": "bob"})))
@@ -833,7 +833,7 @@ mod tests {
                 Kind::Group,
                 &id(&inner),
                 &obj(json!({"displayName": "inner", "members": [{"value": id(&inner)}]})),
-                &allow_all,
+                ALLOW_ALL,
             )
             .expect_err("self-membership");
         assert_eq!(err.scim_type, Some("invalidValue"));
@@ -853,7 +853,7 @@ mod tests {
             {"op": "remove", "path": "userName"}
         ]));
         let err = s
-            .patch(Kind::User, &id(&u), &ops, &allow_all)
+            .patch(Kind::User, &id(&u), &ops, ALLOW_ALL)
             .expect_err("userName required");
         assert_eq!(err.scim_type, Some("invalidValue"));
         assert_eq!(s.get(Kind::User, &id(&u), true).expect("exists"), u);
@@ -897,7 +897,7 @@ mod tests {
         );
         let group = s.get(Kind::Group, &g, true).expect("exists");
         assert_eq!(group["members"][0]["value"], a.as_str());
-        s.patch(Kind::Group, &g, &ops, &allow_all).expect("applied");
+        s.patch(Kind::Group, &g, &ops, ALLOW_ALL).expect("applied");
         let group = s.get(Kind::Group, &g, true).expect("exists");
         assert_eq!(
             group["members"],
@@ -930,12 +930,12 @@ mod tests {
             Kind::User,
             &u,
             &obj(json!({"userName": "new-user"})),
-            &allow_all,
+            ALLOW_ALL,
         )
         .expect("renamed");
         let ops =
             patch_ops(json!([{"op": "replace", "path": "displayName", "value": "new-inner"}]));
-        s.patch(Kind::Group, &inner, &ops, &allow_all)
+        s.patch(Kind::Group, &inner, &ops, ALLOW_ALL)
             .expect("renamed");
         let outer = s.get(Kind::Group, &outer, true).expect("exists");
         assert_eq!(outer["members"][0]["display"], "new-user");
@@ -970,14 +970,12 @@ mod tests {
                 .expect("created");
         }
         s.insert_drift_user();
-        let page = s
-            .list(&ListRequest {
-                kind: Kind::User,
-                filter: None,
-                position: Position::Index(1),
-                count: 10,
-            })
-            .expect("lists");
+        let page = s.list(&ListRequest {
+            kind: Kind::User,
+            filter: None,
+            position: Position::Index(1),
+            count: 10,
+        });
         let page = s.render_page(Kind::User, &page, true);
         let names: Vec<&Value> = page.iter().map(|r| &r["userName"]).collect();
         assert_eq!(names, vec!["drift-1@drift.invalid", "a", "b"]);
@@ -996,17 +994,13 @@ mod tests {
             position,
             count,
         };
-        let page = s
-            .list(&request(None, Position::Index(2), 2))
-            .expect("lists");
+        let page = s.list(&request(None, Position::Index(2), 2));
         assert_eq!(page.total, 5);
         let resources = s.render_page(Kind::User, &page, true);
         let names: Vec<&Value> = resources.iter().map(|r| &r["userName"]).collect();
         assert_eq!(names, vec!["a", "b"]);
         let f = filter::parse(r#"userName eq "D""#).expect("parses");
-        let page = s
-            .list(&request(Some(&f), Position::Index(1), 100))
-            .expect("lists");
+        let page = s.list(&request(Some(&f), Position::Index(1), 100));
         assert_eq!(page.total, 1);
         assert_eq!(s.render_page(Kind::User, &page, true)[0]["userName"], "d");
     }

@@ -73,11 +73,22 @@ impl SyntheticSize {
         let most = self.users.saturating_mul(self.groups);
         if self.memberships > most {
             return Err(format!(
-                "{} memberships cannot fit: {} users in {} groups allow at most {most}",
-                self.memberships, self.users, self.groups
+                "{} cannot fit: {} and {} have room for at most {most}",
+                counted(self.memberships, "membership"),
+                counted(self.users, "user"),
+                counted(self.groups, "group"),
             ));
         }
         Ok(())
+    }
+}
+
+/// `n` and the noun, in the plural unless `n` is 1.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -1,5 +1,5 @@
 //! Decoding one group entry: a displayName, members (userNames, emails, `group:NAME`),
-//! membership, privileged, min_members and former names.
+//! membership, privileged, `min_members` and former names.
 
 use super::Decoder;
 use super::user::required_name;

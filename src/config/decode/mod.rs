@@ -11,7 +11,7 @@ mod sections;
 mod user;
 mod values;
 
-pub use user::is_email;
+pub(super) use user::is_email;
 
 use std::fmt;
 
@@ -24,7 +24,7 @@ use super::yaml::{Entry, Node, Resolved, Value, abbreviate};
 
 /// Decode the tree of `file` (`None`: a file without content). `root` says whether it is
 /// `scimform.yaml` (which may hold every key) or an included file (users and groups).
-pub fn decode_file(
+pub(super) fn decode_file(
     file: &SourceFile,
     node: Option<&Node<'_>>,
     root: bool,
@@ -56,14 +56,14 @@ const MAX_KEYS: usize = 24;
 
 impl<'n, 'a> Fields<'n, 'a> {
     /// The entry for `key` (one of the keys the mapping was decoded with).
-    pub fn get(&self, key: &str) -> Option<&'n Entry<'a>> {
+    pub(super) fn get(&self, key: &str) -> Option<&'n Entry<'a>> {
         let index = self.keys.iter().position(|k| *k == key)?;
         self.found.get(index).copied().flatten()
     }
 }
 
-impl<'f> Decoder<'f> {
-    pub fn report(
+impl Decoder<'_> {
+    pub(super) fn report(
         &mut self,
         kind: ConfigErrorKind,
         message: impl Into<String>,
@@ -129,7 +129,7 @@ impl<'f> Decoder<'f> {
     }
 
     /// Report a key written without a value (`title:`), at the key; `true` if it was.
-    pub fn without_value(&mut self, entry: &Entry<'_>) -> bool {
+    pub(super) fn without_value(&mut self, entry: &Entry<'_>) -> bool {
         let null = matches!(&entry.value.value, Value::Scalar(s) if s.resolve() == Resolved::Null);
         if null {
             self.report(
@@ -145,7 +145,7 @@ impl<'f> Decoder<'f> {
 
     /// Check that `node` (which `subject` names) is a mapping whose keys are among `keys`;
     /// report unknown keys (suggesting the closest known key) and repeated keys.
-    pub fn fields<'n, 'a>(
+    pub(super) fn fields<'n, 'a>(
         &mut self,
         subject: &dyn fmt::Display,
         node: &'n Node<'a>,
@@ -157,7 +157,7 @@ impl<'f> Decoder<'f> {
 
     /// [`Decoder::fields`] of the value of `entry` (a key without a value is reported at
     /// the key).
-    pub fn entry_fields<'n, 'a>(
+    pub(super) fn entry_fields<'n, 'a>(
         &mut self,
         entry: Option<&'n Entry<'a>>,
         what: &str,
@@ -168,7 +168,7 @@ impl<'f> Decoder<'f> {
     }
 
     /// [`Decoder::fields`], passing over the keys in `skip` (reported elsewhere).
-    pub fn fields_except<'n, 'a>(
+    pub(super) fn fields_except<'n, 'a>(
         &mut self,
         subject: &dyn fmt::Display,
         node: &'n Node<'a>,

@@ -102,11 +102,11 @@ fn section<'n, 'a, T>(
     entry: Option<&'n Entry<'a>>,
     what: &str,
     keys: &'static [&'static str],
-    decode: impl FnOnce(&mut Decoder<'_>, super::Fields<'n, 'a>) -> T,
+    decode: impl FnOnce(&mut Decoder<'_>, &super::Fields<'n, 'a>) -> T,
 ) -> Option<T> {
     let entry = nullable(entry)?;
     let fields = d.fields(&super::Key(&entry.key), &entry.value, what, keys)?;
-    Some(decode(d, fields))
+    Some(decode(d, &fields))
 }
 
 pub(super) const TARGET_KEYS: &[&str] = &["url", "profile", "token_env", "options"];
@@ -134,7 +134,7 @@ pub(super) const DEFAULTS_KEYS: &[&str] = &[
 pub(super) const ENTERPRISE_DEFAULTS_KEYS: &[&str] =
     &["organization", "division", "department", "costCenter"];
 
-fn target(d: &mut Decoder<'_>, f: super::Fields<'_, '_>) -> TargetSection {
+fn target(d: &mut Decoder<'_>, f: &super::Fields<'_, '_>) -> TargetSection {
     let url = d.located_string(f.get("url"));
     if let Some(url) = &url {
         check_url(d, url);
@@ -229,7 +229,7 @@ fn check_env_name(d: &mut Decoder<'_>, name: &Located<String>) {
     );
 }
 
-fn policy(d: &mut Decoder<'_>, f: super::Fields<'_, '_>) -> PolicySection {
+fn policy(d: &mut Decoder<'_>, f: &super::Fields<'_, '_>) -> PolicySection {
     let unmanaged_users = d.choice(
         f.get("unmanaged_users"),
         &[
@@ -322,7 +322,7 @@ fn match_users_by(
     Some(Located::new(items, entry.value.loc))
 }
 
-fn defaults(d: &mut Decoder<'_>, f: super::Fields<'_, '_>) -> DefaultsSection {
+fn defaults(d: &mut Decoder<'_>, f: &super::Fields<'_, '_>) -> DefaultsSection {
     let enterprise = d.entry_fields(
         f.get("enterprise"),
         "enterprise defaults",

@@ -48,7 +48,7 @@ pub(super) const ENTERPRISE_KEYS: &[&str] = &[
     "manager",
 ];
 /// Whether `value` has the form local@domain (one `@`, both sides non-empty, no spaces).
-pub fn is_email(value: &str) -> bool {
+pub(crate) fn is_email(value: &str) -> bool {
     value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && !domain.is_empty()
@@ -204,18 +204,17 @@ fn check_email(d: &mut Decoder<'_>, email: &Located<String>) {
 fn email_entry(d: &mut Decoder<'_>, node: &Node<'_>, list: &str) -> Option<EmailEntry> {
     let subject = format!("each entry of `{list}`");
     let f = d.fields(&subject, node, "an email", EMAIL_KEYS)?;
-    let value = match f.get("value") {
-        Some(entry) => d.located_string(Some(entry)),
-        None => {
-            d.report(
-                ConfigErrorKind::MissingKey,
-                "an email has no `value`",
-                f.loc,
-                "this email needs a `value`",
-                "add `value: ADDRESS`",
-            );
-            None
-        }
+    let value = if let Some(entry) = f.get("value") {
+        d.located_string(Some(entry))
+    } else {
+        d.report(
+            ConfigErrorKind::MissingKey,
+            "an email has no `value`",
+            f.loc,
+            "this email needs a `value`",
+            "add `value: ADDRESS`",
+        );
+        None
     };
     if let Some(value) = &value {
         check_email(d, value);
@@ -236,18 +235,17 @@ fn phone_number(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<PhoneNumberEntry
         "a phone number",
         PHONE_NUMBER_KEYS,
     )?;
-    let value = match f.get("value") {
-        Some(entry) => d.located_string(Some(entry)),
-        None => {
-            d.report(
-                ConfigErrorKind::MissingKey,
-                "a phone number has no `value`",
-                f.loc,
-                "this phone number needs a `value`",
-                "add `value: NUMBER`",
-            );
-            None
-        }
+    let value = if let Some(entry) = f.get("value") {
+        d.located_string(Some(entry))
+    } else {
+        d.report(
+            ConfigErrorKind::MissingKey,
+            "a phone number has no `value`",
+            f.loc,
+            "this phone number needs a `value`",
+            "add `value: NUMBER`",
+        );
+        None
     };
     if let Some(value) = value.as_ref().filter(|v| v.value.trim().is_empty()) {
         d.report(

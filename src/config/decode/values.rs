@@ -15,17 +15,17 @@ use crate::config::yaml::{Entry, Node, Resolved, Value, abbreviate};
 
 impl Decoder<'_> {
     /// A string value. Numbers are taken as written (`employeeNumber: 0042` is "0042").
-    pub fn string(&mut self, entry: Option<&Entry<'_>>) -> Option<String> {
+    pub(crate) fn string(&mut self, entry: Option<&Entry<'_>>) -> Option<String> {
         self.located_string(entry).map(|s| s.value)
     }
 
-    pub fn located_string(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<String>> {
+    pub(crate) fn located_string(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<String>> {
         let entry = entry.filter(|e| !self.without_value(e))?;
         self.string_node(&Key(&entry.key), &entry.value)
     }
 
     /// The string that `node` holds, or a reported error. `subject` names the value.
-    pub fn string_node(
+    pub(crate) fn string_node(
         &mut self,
         subject: &dyn fmt::Display,
         node: &Node<'_>,
@@ -53,7 +53,7 @@ impl Decoder<'_> {
     }
 
     /// [`Decoder::string_node`], without a copy where the file writes the string verbatim.
-    pub fn text_node(
+    pub(crate) fn text_node(
         &mut self,
         subject: &dyn fmt::Display,
         node: &Node<'_>,
@@ -81,11 +81,11 @@ impl Decoder<'_> {
         ))
     }
 
-    pub fn boolean(&mut self, entry: Option<&Entry<'_>>) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, entry: Option<&Entry<'_>>) -> Option<bool> {
         self.located_bool(entry).map(|b| b.value)
     }
 
-    pub fn located_bool(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<bool>> {
+    pub(crate) fn located_bool(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<bool>> {
         let entry = entry.filter(|e| !self.without_value(e))?;
         let node = &entry.value;
         if let Value::Scalar(scalar) = &node.value {
@@ -123,24 +123,24 @@ impl Decoder<'_> {
     }
 
     /// A whole number from 0 to 4 294 967 295.
-    pub fn count(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<u32>> {
+    pub(crate) fn count(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<u32>> {
         let entry = entry.filter(|e| !self.without_value(e))?;
         let node = &entry.value;
         if let Value::Scalar(scalar) = &node.value {
             match scalar.resolve() {
-                Resolved::Int(n) => match u32::try_from(n) {
-                    Ok(n) => return Some(Located::new(n, node.loc)),
-                    Err(_) => {
-                        self.report(
-                            ConfigErrorKind::InvalidValue,
-                            format!("`{}` is {n}, out of range", entry.key),
-                            node.loc,
-                            "out of range",
-                            "write a whole number from 0 to 4294967295",
-                        );
-                        return None;
+                Resolved::Int(n) => {
+                    if let Ok(n) = u32::try_from(n) {
+                        return Some(Located::new(n, node.loc));
                     }
-                },
+                    self.report(
+                        ConfigErrorKind::InvalidValue,
+                        format!("`{}` is {n}, out of range", entry.key),
+                        node.loc,
+                        "out of range",
+                        "write a whole number from 0 to 4294967295",
+                    );
+                    return None;
+                }
                 Resolved::Float(_) => {
                     self.report(
                         ConfigErrorKind::InvalidValue,
@@ -162,7 +162,7 @@ impl Decoder<'_> {
     }
 
     /// A number (whole or not).
-    pub fn number(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<f64>> {
+    pub(crate) fn number(&mut self, entry: Option<&Entry<'_>>) -> Option<Located<f64>> {
         let entry = entry.filter(|e| !self.without_value(e))?;
         let node = &entry.value;
         if let Value::Scalar(scalar) = &node.value {
@@ -177,7 +177,7 @@ impl Decoder<'_> {
     }
 
     /// One of `choices` (a keyword), or a reported error that lists them.
-    pub fn choice<T: Copy>(
+    pub(crate) fn choice<T: Copy>(
         &mut self,
         entry: Option<&Entry<'_>>,
         choices: &[(&'static str, T)],
@@ -186,7 +186,7 @@ impl Decoder<'_> {
         self.choice_node(&Key(&entry.key), &entry.value, choices)
     }
 
-    pub fn choice_node<T: Copy>(
+    pub(crate) fn choice_node<T: Copy>(
         &mut self,
         subject: &dyn fmt::Display,
         node: &Node<'_>,
@@ -224,7 +224,7 @@ impl Decoder<'_> {
 
     /// A list whose items `item` decodes (items it rejects are left out). `None` where the
     /// value is not a list (reported).
-    pub fn list<'n, 'a, T>(
+    pub(crate) fn list<'n, 'a, T>(
         &mut self,
         entry: Option<&'n Entry<'a>>,
         what: &str,
@@ -248,7 +248,7 @@ impl Decoder<'_> {
     }
 
     /// A list of non-empty strings.
-    pub fn string_list(
+    pub(crate) fn string_list(
         &mut self,
         entry: Option<&Entry<'_>>,
         what: &str,
@@ -272,7 +272,7 @@ impl Decoder<'_> {
     }
 
     /// The entries of a free-form mapping (duplicates reported, the first kept).
-    pub fn free_map<'n, 'a>(
+    pub(crate) fn free_map<'n, 'a>(
         &mut self,
         subject: &dyn fmt::Display,
         node: &'n Node<'a>,
@@ -285,19 +285,18 @@ impl Decoder<'_> {
         let mut first: HashMap<&str, &Entry<'a>> = HashMap::new();
         let mut unique = Vec::with_capacity(entries.len());
         for entry in entries {
-            match first.get(entry.key.as_ref()) {
-                Some(earlier) => self.duplicate_key(earlier, entry),
-                None => {
-                    first.insert(&entry.key, entry);
-                    unique.push(entry);
-                }
+            if let Some(earlier) = first.get(entry.key.as_ref()) {
+                self.duplicate_key(earlier, entry);
+            } else {
+                first.insert(&entry.key, entry);
+                unique.push(entry);
             }
         }
         Some(unique)
     }
 
     /// A mapping passed through as a JSON object.
-    pub fn json_object(
+    pub(crate) fn json_object(
         &mut self,
         name: &dyn fmt::Display,
         node: &Node<'_>,
@@ -314,15 +313,16 @@ impl Decoder<'_> {
     }
 
     /// Any YAML value as JSON (scalars resolved by the core schema).
-    pub fn json(&mut self, subject: &dyn fmt::Display, node: &Node<'_>) -> Option<Json> {
+    pub(crate) fn json(&mut self, subject: &dyn fmt::Display, node: &Node<'_>) -> Option<Json> {
         match &node.value {
             Value::Scalar(scalar) => match scalar.resolve() {
                 Resolved::Null => Some(Json::Null),
                 Resolved::Bool(b) => Some(Json::Bool(b)),
                 Resolved::Int(n) => Some(Json::Number(Number::from(n))),
-                Resolved::Float(f) => match Number::from_f64(f) {
-                    Some(n) => Some(Json::Number(n)),
-                    None => {
+                Resolved::Float(f) => {
+                    if let Some(n) = Number::from_f64(f) {
+                        Some(Json::Number(n))
+                    } else {
                         self.report(
                             ConfigErrorKind::InvalidValue,
                             format!("{subject} is `{}`, which JSON cannot carry", scalar.text),
@@ -332,7 +332,7 @@ impl Decoder<'_> {
                         );
                         None
                     }
-                },
+                }
                 Resolved::Str(s) => Some(Json::String(s.to_string())),
             },
             Value::Seq(items) => Some(Json::Array(

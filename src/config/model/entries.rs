@@ -61,7 +61,7 @@ pub struct UserEntry {
 }
 
 /// Extension attributes by schema URN, in the order written.
-pub type Extensions = Vec<(Located<String>, Map<String, Value>)>;
+pub(crate) type Extensions = Vec<(Located<String>, Map<String, Value>)>;
 
 /// The components of a user's name.
 #[derive(Debug, Default, JsonSchema)]

@@ -2,7 +2,7 @@
 //! types that the decoder fills and that the JSON Schema is generated from.
 //!
 //! The types mirror the YAML one to one (SCIM's camelCase names where SCIM has them,
-//! snake_case for scimform's own keys), and every field's doc comment is its description
+//! `snake_case` for scimform's own keys), and every field's doc comment is its description
 //! in the schema, so editors show it. Values that diagnostics point at carry their
 //! position (`Located`). An attribute that the YAML leaves out is `None` (unmanaged: never
 //! compared, never sent); an explicit empty list is `Some(vec![])` ("none").
@@ -17,10 +17,10 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, SchemaGenerator};
 
-pub use entries::{
+pub(super) use entries::{
     EmailEntry, EnterpriseEntry, Extensions, GroupEntry, NameEntry, PhoneNumberEntry, UserEntry,
 };
-pub use sections::{
+pub(super) use sections::{
     DefaultsSection, EnterpriseDefaults, IgnoreSection, MaxDestroySection, PolicySection,
     TargetSection,
 };
@@ -129,7 +129,8 @@ fn include_example() -> serde_json::Value {
 }
 
 /// The keys a file may have at its top level, in schema order.
-pub const ROOT_KEYS: &[&str] = &["target", "policy", "defaults", "include", "users", "groups"];
+pub(super) const ROOT_KEYS: &[&str] =
+    &["target", "policy", "defaults", "include", "users", "groups"];
 
 /// The top-level keys an included file may have.
-pub const INCLUDED_KEYS: &[&str] = &["users", "groups"];
+pub(super) const INCLUDED_KEYS: &[&str] = &["users", "groups"];

@@ -115,7 +115,7 @@ fn previously(
 
 pub(super) fn user_previously(users: &mut Users, problems: &mut Vec<ConfigError>) {
     let entries: Vec<Entry<'_>> = users
-        .users
+        .declared
         .iter()
         .zip(&users.extras)
         .map(|(user, extra)| Entry {
@@ -127,14 +127,14 @@ pub(super) fn user_previously(users: &mut Users, problems: &mut Vec<ConfigError>
         })
         .collect();
     let usable = previously(&entries, &users.by_name, problems);
-    for (user, names) in users.users.iter_mut().zip(usable) {
+    for (user, names) in users.declared.iter_mut().zip(usable) {
         user.previously = names;
     }
 }
 
 pub(super) fn group_previously(groups: &mut Groups, problems: &mut Vec<ConfigError>) {
     let entries: Vec<Entry<'_>> = groups
-        .groups
+        .declared
         .iter()
         .zip(&groups.extras)
         .map(|(group, extra)| Entry {
@@ -146,7 +146,7 @@ pub(super) fn group_previously(groups: &mut Groups, problems: &mut Vec<ConfigErr
         })
         .collect();
     let usable = previously(&entries, &groups.by_name, problems);
-    for (group, names) in groups.groups.iter_mut().zip(usable) {
+    for (group, names) in groups.declared.iter_mut().zip(usable) {
         group.previously = names;
     }
 }
@@ -169,7 +169,7 @@ pub(super) fn policy(
         if users.find(&name.value).is_none() {
             let near = suggester.suggest(
                 &name.value,
-                users.users.iter().map(|u| u.user_name.as_str()),
+                users.declared.iter().map(|u| u.user_name.as_str()),
             );
             problems.push(not_declared(root, name, "user", near));
         }
@@ -179,7 +179,7 @@ pub(super) fn policy(
         if !groups.by_name.contains_key(&fold(&name.value)) {
             let near = suggester.suggest(
                 &name.value,
-                groups.groups.iter().map(|g| g.display_name.as_str()),
+                groups.declared.iter().map(|g| g.display_name.as_str()),
             );
             problems.push(not_declared(root, name, "group", near));
         }
@@ -188,7 +188,7 @@ pub(super) fn policy(
     let ignore_users = ignore.users.unwrap_or_default();
     let ignore_groups = ignore.groups.unwrap_or_default();
     let declared_users = users
-        .users
+        .declared
         .iter()
         .map(|u| (u.user_name.as_str(), &u.origin));
     ignored_but_declared(
@@ -200,7 +200,7 @@ pub(super) fn policy(
         problems,
     );
     let declared_groups = groups
-        .groups
+        .declared
         .iter()
         .map(|g| (g.display_name.as_str(), &g.origin));
     ignored_but_declared(

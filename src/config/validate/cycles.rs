@@ -43,7 +43,7 @@ pub(super) fn report_manager_cycles(
 }
 
 fn manager_cycle(users: &Users, cycle: &[usize]) -> ConfigError {
-    let name = |i: usize| users.users[i].user_name.as_str();
+    let name = |i: usize| users.declared[i].user_name.as_str();
     let origin_of = |i: usize| {
         let extra = &users.extras[i];
         let loc = extra.manager.as_ref().map(|m| m.loc).unwrap_or_default();
@@ -73,7 +73,7 @@ fn manager_cycle(users: &Users, cycle: &[usize]) -> ConfigError {
 
 /// Report each cycle of nested groups once, at the member that closes it.
 pub(super) fn report_group_cycles(groups: &Groups, problems: &mut Vec<ConfigError>) {
-    let count = groups.groups.len();
+    let count = groups.declared.len();
     // 0: unvisited, 1: on the current path, 2: done.
     let mut state = vec![0u8; count];
     for start in 0..count {
@@ -108,7 +108,7 @@ pub(super) fn report_group_cycles(groups: &Groups, problems: &mut Vec<ConfigErro
 
 /// The error for the cycle along `path` (each step: a group and, one past, the edge taken).
 fn cycle_error(groups: &Groups, path: &[(usize, usize)]) -> ConfigError {
-    let name = |g: usize| groups.groups[g].display_name.as_str();
+    let name = |g: usize| groups.declared[g].display_name.as_str();
     // The member entry a step took, and the group it names.
     let taken = |(g, edge): (usize, usize)| groups.extras[g].nested.get(edge.saturating_sub(1));
     let edge = |step: (usize, usize)| {

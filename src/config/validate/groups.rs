@@ -19,7 +19,7 @@ use crate::config::suggest::Suggester;
 
 /// The declared groups, and what later checks need from their entries.
 pub(in crate::config) struct Groups {
-    pub groups: Vec<DeclaredGroup>,
+    pub declared: Vec<DeclaredGroup>,
     /// Folded displayName → index.
     pub by_name: FastMap<String, usize>,
     pub extras: Vec<GroupExtra>,
@@ -41,7 +41,7 @@ pub(super) fn collect(
     problems: &mut Vec<ConfigError>,
 ) -> Groups {
     let mut groups = Groups {
-        groups: Vec::with_capacity(entries.len()),
+        declared: Vec::with_capacity(entries.len()),
         by_name: fast_map(entries.len()),
         extras: Vec::with_capacity(entries.len()),
     };
@@ -53,7 +53,7 @@ pub(super) fn collect(
         let display_name = entry.display_name.value.clone();
         let key = fold(&display_name);
         if let Some(&first) = groups.by_name.get(&key) {
-            let first = &groups.groups[first];
+            let first = &groups.declared[first];
             problems.push(
                 ConfigError::new(
                     ConfigErrorKind::DuplicateGroup,
@@ -70,7 +70,7 @@ pub(super) fn collect(
             );
             continue;
         }
-        let index = groups.groups.len();
+        let index = groups.declared.len();
         if let Some(external_id) = &entry.external_id {
             let here = Origin::of(&file, external_id.loc);
             match external_ids.get(&external_id.value) {
@@ -79,7 +79,7 @@ pub(super) fn collect(
                         ConfigErrorKind::DuplicateExternalId,
                         format!(
                             "groups `{}` and `{display_name}` have the same externalId `{}`",
-                            groups.groups[*other].display_name, external_id.value
+                            groups.declared[*other].display_name, external_id.value
                         ),
                     )
                     .at(&here, "used again here")
@@ -97,7 +97,7 @@ pub(super) fn collect(
             }
         }
         groups.by_name.insert(key, index);
-        groups.groups.push(DeclaredGroup {
+        groups.declared.push(DeclaredGroup {
             display_name,
             external_id: entry.external_id.as_ref().map(|e| e.value.clone()),
             members: None,
@@ -117,12 +117,12 @@ pub(super) fn collect(
     // Members, on all cores (a million member references are common enough); each
     // worker drops the entries it has resolved.
     let suggester = Suggester::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let runs = parallel::split(kept, threads * 8);
     let groups_read = &groups;
     let results = parallel::map_owned(runs, |run| {
         let mut found = Vec::new();
-        let mut scratch = Scratch::new(users.users.len(), groups_read.groups.len());
+        let mut scratch = Scratch::new(users.declared.len(), groups_read.declared.len());
         let resolved: Vec<(usize, Resolved)> = run
             .into_iter()
             .filter_map(|(index, file, entry)| {
@@ -135,7 +135,7 @@ pub(super) fn collect(
                     suggester: &suggester,
                 };
                 let resolved = resolve_members(&context, &listed.value, &mut scratch, &mut found);
-                let group = &groups_read.groups[index];
+                let group = &groups_read.declared[index];
                 check_member_count(&file, &entry, group, resolved.members.len(), &mut found);
                 Some((index, resolved))
             })
@@ -146,7 +146,7 @@ pub(super) fn collect(
         problems.extend(found);
         for (index, resolved) in resolved {
             groups.extras[index].nested = resolved.nested;
-            groups.groups[index].members = Some(resolved.members);
+            groups.declared[index].members = Some(resolved.members);
         }
     }
     cycles::report_group_cycles(&groups, problems);
@@ -229,55 +229,59 @@ fn resolve_members(
             Some(name) => {
                 let name = name.trim();
                 fold_into(name, &mut scratch.folded);
-                match groups.by_name.get(scratch.folded.as_str()) {
-                    Some(&g) => Some((true, g)),
-                    None => {
-                        let help = match suggester
-                            .suggest(name, groups.groups.iter().map(|g| g.display_name.as_str()))
-                        {
-                            Some(near) => format!("did you mean `group:{near}`?"),
-                            None => {
-                                "declare the group under `groups:`, or remove it from the members"
-                                    .to_string()
-                            }
-                        };
-                        problems.push(
-                            ConfigError::new(
-                                ConfigErrorKind::UnknownMember,
-                                format!("group `{group_name}` lists `{text}`, but no group `{name}` is declared"),
-                            )
-                            .at(&Origin::of(file, member.loc), "no group with this name")
-                            .help(help),
-                        );
-                        None
-                    }
+                if let Some(&g) = groups.by_name.get(scratch.folded.as_str()) {
+                    Some((true, g))
+                } else {
+                    let help = match suggester.suggest(
+                        name,
+                        groups.declared.iter().map(|g| g.display_name.as_str()),
+                    ) {
+                        Some(near) => format!("did you mean `group:{near}`?"),
+                        None => "declare the group under `groups:`, or remove it from the members"
+                            .to_string(),
+                    };
+                    problems.push(
+                        ConfigError::new(
+                            ConfigErrorKind::UnknownMember,
+                            format!("group `{group_name}` lists `{text}`, but no group `{name}` is declared"),
+                        )
+                        .at(&Origin::of(file, member.loc), "no group with this name")
+                        .help(help),
+                    );
+                    None
                 }
             }
             None => {
-                match users.find_with(text, &mut scratch.folded) {
-                    Some(u) => Some((false, u)),
-                    None => {
-                        let candidates = users
-                            .users
-                            .iter()
-                            .flat_map(|u| std::iter::once(u.user_name.as_str()).chain(u.emails()));
-                        let help = match suggester.suggest(text, candidates) {
+                if let Some(u) = users.find_with(text, &mut scratch.folded) {
+                    Some((false, u))
+                } else {
+                    let candidates = users
+                        .declared
+                        .iter()
+                        .flat_map(|u| std::iter::once(u.user_name.as_str()).chain(u.emails()));
+                    let help = match suggester.suggest(text, candidates) {
                         Some(near) => format!(
                             "did you mean `{near}`? Members name declared users by userName or email"
                         ),
-                        None => "declare the user under `users:`, or remove it from the group's members"
-                            .to_string(),
+                        None => {
+                            "declare the user under `users:`, or remove it from the group's members"
+                                .to_string()
+                        }
                     };
-                        problems.push(
+                    problems.push(
                         ConfigError::new(
                             ConfigErrorKind::UnknownMember,
-                            format!("group `{group_name}` lists `{text}`, which is not a declared user"),
+                            format!(
+                                "group `{group_name}` lists `{text}`, which is not a declared user"
+                            ),
                         )
-                        .at(&Origin::of(file, member.loc), "no user with this userName or email")
+                        .at(
+                            &Origin::of(file, member.loc),
+                            "no user with this userName or email",
+                        )
                         .help(help),
                     );
-                        None
-                    }
+                    None
                 }
             }
         };
@@ -285,7 +289,7 @@ fn resolve_members(
             continue;
         };
         let slot = if is_group {
-            users.users.len() + index
+            users.declared.len() + index
         } else {
             index
         };
@@ -295,9 +299,11 @@ fn resolve_members(
         }
         if is_group {
             nested.push((index, member.loc));
-            members.push(MemberName::Group(groups.groups[index].display_name.clone()));
+            members.push(MemberName::Group(
+                groups.declared[index].display_name.clone(),
+            ));
         } else {
-            members.push(MemberName::User(users.users[index].user_name.clone()));
+            members.push(MemberName::User(users.declared[index].user_name.clone()));
         }
     }
     Resolved { members, nested }

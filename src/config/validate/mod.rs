@@ -64,8 +64,8 @@ pub(super) fn validate(
     let declared = Declared {
         target,
         policy,
-        users: users.users,
-        groups: groups.groups,
+        users: users.declared,
+        groups: groups.declared,
         digest,
         warnings: Vec::new(),
     };

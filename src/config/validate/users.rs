@@ -16,7 +16,7 @@ use crate::config::suggest::Suggester;
 
 /// The declared users and the indexes that members and managers are resolved with.
 pub(in crate::config) struct Users {
-    pub users: Vec<DeclaredUser>,
+    pub declared: Vec<DeclaredUser>,
     /// Folded userName → index.
     pub by_name: FastMap<String, usize>,
     /// Folded email → index of the user that declares it, and where.
@@ -34,7 +34,7 @@ pub(in crate::config) struct UserExtra {
 impl Users {
     /// The index of the declared user that `name` (a userName or an email) names;
     /// `buffer` is scratch space for folding.
-    pub fn find_with(&self, name: &str, buffer: &mut String) -> Option<usize> {
+    pub(super) fn find_with(&self, name: &str, buffer: &mut String) -> Option<usize> {
         fold_into(name, buffer);
         self.by_name
             .get(buffer.as_str())
@@ -42,7 +42,7 @@ impl Users {
             .or_else(|| self.by_email.get(buffer.as_str()).map(|(index, _)| *index))
     }
 
-    pub fn find(&self, name: &str) -> Option<usize> {
+    pub(super) fn find(&self, name: &str) -> Option<usize> {
         self.find_with(name, &mut String::new())
     }
 }
@@ -54,7 +54,7 @@ pub(super) fn collect(
     problems: &mut Vec<ConfigError>,
 ) -> Users {
     let mut users = Users {
-        users: Vec::with_capacity(count),
+        declared: Vec::with_capacity(count),
         by_name: fast_map(count),
         by_email: fast_map(count),
         extras: Vec::with_capacity(count),
@@ -72,7 +72,7 @@ pub(super) fn collect(
             previously,
         } = prepared;
         if let Some(&first) = users.by_name.get(&key) {
-            let first = &users.users[first];
+            let first = &users.declared[first];
             problems.push(
                 ConfigError::new(
                     ConfigErrorKind::DuplicateUser,
@@ -89,7 +89,7 @@ pub(super) fn collect(
             );
             continue;
         }
-        let index = users.users.len();
+        let index = users.declared.len();
         if let Some(external_id) = &external_id {
             let here = Origin::of(&file, external_id.loc);
             match external_ids.get(&external_id.value) {
@@ -98,7 +98,7 @@ pub(super) fn collect(
                         ConfigErrorKind::DuplicateExternalId,
                         format!(
                             "users `{}` and `{}` have the same externalId `{}`",
-                            users.users[*other].user_name, user.user_name, external_id.value
+                            users.declared[*other].user_name, user.user_name, external_id.value
                         ),
                     )
                     .at(&here, "used again here")
@@ -122,14 +122,14 @@ pub(super) fn collect(
                         ConfigErrorKind::DuplicateEmail,
                         format!(
                             "the email `{email}` belongs to two users, `{}` and `{}`",
-                            users.users[other].user_name, user.user_name
+                            users.declared[other].user_name, user.user_name
                         ),
                     )
                     .at(&Origin::of(&file, loc), "declared again here")
                     .help("an email address identifies one person: give it to one user only");
                     error = error.with_related(note(
                         ConfigErrorKind::DuplicateEmail,
-                        format!("`{}` declares it here", users.users[other].user_name),
+                        format!("`{}` declares it here", users.declared[other].user_name),
                         &Origin::of(&users.extras[other].file, first),
                         "first declared here",
                     ));
@@ -147,7 +147,7 @@ pub(super) fn collect(
             manager,
             previously,
         });
-        users.users.push(user);
+        users.declared.push(user);
     }
     check_names_against_emails(&users, problems);
     users
@@ -167,7 +167,7 @@ fn check_names_against_emails(users: &Users, problems: &mut Vec<ConfigError>) {
     // Report in declaration order, not hash order.
     collisions.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
     for (email, owner, named, email_origin) in collisions {
-        let (owner, named) = (&users.users[owner], &users.users[named]);
+        let (owner, named) = (&users.declared[owner], &users.declared[named]);
         problems.push(
             ConfigError::new(
                 ConfigErrorKind::DuplicateEmail,
@@ -197,36 +197,33 @@ fn check_names_against_emails(users: &Users, problems: &mut Vec<ConfigError>) {
 /// cycle would leave apply no user to create first.
 pub(super) fn resolve_managers(users: &mut Users, problems: &mut Vec<ConfigError>) {
     let suggester = Suggester::new();
-    let mut manager_of: Vec<Option<usize>> = Vec::with_capacity(users.users.len());
-    for index in 0..users.users.len() {
+    let mut manager_of: Vec<Option<usize>> = Vec::with_capacity(users.declared.len());
+    for index in 0..users.declared.len() {
         let Some(manager) = users.extras[index].manager.clone() else {
             manager_of.push(None);
             continue;
         };
         let found = users.find(&manager.value);
         manager_of.push(found);
-        match found {
-            Some(found) => {
-                users.users[index].manager = Some(users.users[found].user_name.clone());
-            }
-            None => {
-                let origin = Origin::of(&users.extras[index].file, manager.loc);
-                let help = match suggester.suggest(&manager.value, users.users.iter().map(|u| u.user_name.as_str())) {
-                    Some(near) => format!("did you mean `{near}`? A manager is a declared user, named by userName or email"),
-                    None => "a manager is a declared user, named by userName or email: declare the manager, or remove `manager`".to_string(),
-                };
-                problems.push(
-                    ConfigError::new(
-                        ConfigErrorKind::UnknownManager,
-                        format!(
-                            "the manager of `{}`, `{}`, is not a declared user",
-                            users.users[index].user_name, manager.value
-                        ),
-                    )
-                    .at(&origin, "no user with this userName or email")
-                    .help(help),
-                );
-            }
+        if let Some(found) = found {
+            users.declared[index].manager = Some(users.declared[found].user_name.clone());
+        } else {
+            let origin = Origin::of(&users.extras[index].file, manager.loc);
+            let help = match suggester.suggest(&manager.value, users.declared.iter().map(|u| u.user_name.as_str())) {
+                Some(near) => format!("did you mean `{near}`? A manager is a declared user, named by userName or email"),
+                None => "a manager is a declared user, named by userName or email: declare the manager, or remove `manager`".to_string(),
+            };
+            problems.push(
+                ConfigError::new(
+                    ConfigErrorKind::UnknownManager,
+                    format!(
+                        "the manager of `{}`, `{}`, is not a declared user",
+                        users.declared[index].user_name, manager.value
+                    ),
+                )
+                .at(&origin, "no user with this userName or email")
+                .help(help),
+            );
         }
     }
     cycles::report_manager_cycles(users, &manager_of, problems);

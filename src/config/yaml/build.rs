@@ -14,7 +14,7 @@ use crate::config::origin::{Loc, SourceFile};
 
 /// Read `file` into a tree. `Ok(None)` for a file without content (empty, or comments
 /// only). On a syntax error or a breached limit, the one error that stops the reader.
-pub fn read(file: &SourceFile) -> Result<Option<Node<'_>>, ConfigError> {
+pub(crate) fn read(file: &SourceFile) -> Result<Option<Node<'_>>, ConfigError> {
     let options = serde_saphyr::granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         block_nesting_limit: MAX_DEPTH,

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use super::origin::Loc;
 
-pub use build::read;
+pub(super) use build::read;
 
 /// The deepest nesting of lists and mappings a file may have.
 pub const MAX_DEPTH: usize = 64;
@@ -31,13 +31,13 @@ pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A YAML node and where it starts.
 #[derive(Clone, Debug)]
-pub struct Node<'a> {
+pub(super) struct Node<'a> {
     pub value: Value<'a>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug)]
-pub enum Value<'a> {
+pub(super) enum Value<'a> {
     Scalar(Scalar<'a>),
     Seq(Vec<Node<'a>>),
     Map(Vec<Entry<'a>>),
@@ -46,7 +46,7 @@ pub enum Value<'a> {
 /// A scalar's text and whether YAML's core schema still has to say what it is (a plain,
 /// untagged scalar may be null, a boolean or a number; a quoted one is always a string).
 #[derive(Clone, Debug)]
-pub struct Scalar<'a> {
+pub(super) struct Scalar<'a> {
     pub text: Cow<'a, str>,
     pub plain: bool,
 }
@@ -54,7 +54,7 @@ pub struct Scalar<'a> {
 /// One `key: value` of a mapping, in source order. Repeated keys are kept (the decoder
 /// reports them with both places); merged (`<<`) entries follow the explicit ones.
 #[derive(Clone, Debug)]
-pub struct Entry<'a> {
+pub(super) struct Entry<'a> {
     pub key: Cow<'a, str>,
     pub key_loc: Loc,
     pub value: Node<'a>,
@@ -62,7 +62,7 @@ pub struct Entry<'a> {
 
 /// What a scalar is under YAML's core schema.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Resolved<'s> {
+pub(super) enum Resolved<'s> {
     Null,
     Bool(bool),
     Int(i64),
@@ -74,7 +74,7 @@ impl Scalar<'_> {
     /// The scalar under the core schema (YAML 1.2): `~`/`null`/empty are null,
     /// `true`/`false` booleans, decimal/`0x`/`0o` integers and decimal floats numbers;
     /// everything else, and every quoted scalar, a string.
-    pub fn resolve(&self) -> Resolved<'_> {
+    pub(super) fn resolve(&self) -> Resolved<'_> {
         let text = self.text.as_ref();
         if !self.plain {
             return Resolved::Str(text);
@@ -147,7 +147,7 @@ fn is_float(text: &str) -> bool {
 
 impl Node<'_> {
     /// A short description of what the node is, for "found …" in messages.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match &self.value {
             Value::Seq(_) => "a list".to_string(),
             Value::Map(_) => "a mapping".to_string(),
@@ -162,7 +162,7 @@ impl Node<'_> {
 }
 
 /// At most 40 characters of `text`, on one line.
-pub fn abbreviate(text: &str) -> String {
+pub(super) fn abbreviate(text: &str) -> String {
     let line = text.lines().next().unwrap_or("");
     let mut short: String = line.chars().take(40).collect();
     if short.len() < text.len() {

@@ -2,6 +2,7 @@
 //! merge keys, the limits, and located syntax errors.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use super::*;
 use crate::config::origin::SourceFile;
@@ -80,7 +81,7 @@ fn an_alias_bomb_fails_fast() {
     let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..10 {
         let refs = vec![format!("*a{}", level - 1); 10].join(", ");
-        text.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        let _ = writeln!(text, "a{level}: &a{level} [{refs}]");
     }
     let started = std::time::Instant::now();
     let result = tree(&text);
@@ -95,14 +96,15 @@ fn deep_nesting_is_refused() {
     assert!(tree(&text).is_err());
     let mut nested = String::from("a: &a [1]\n");
     for level in 0..100 {
-        nested.push_str(&format!(
-            "b{level}: &b{level} [[[*{}]]]\n",
+        let _ = writeln!(
+            nested,
+            "b{level}: &b{level} [[[*{}]]]",
             if level == 0 {
                 "a".to_string()
             } else {
                 format!("b{}", level - 1)
             }
-        ));
+        );
     }
     let error = tree(&nested).expect_err("alias nesting is bounded");
     assert!(error.contains("levels deep"), "{error}");

@@ -9,20 +9,20 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 
 /// The environment variable the cycle's config names in `target.token_env`.
-pub const TOKEN_ENV: &str = "E2E_SCIM_TOKEN";
+pub(crate) const TOKEN_ENV: &str = "E2E_SCIM_TOKEN";
 
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// A finished run of the binary.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
@@ -37,7 +37,7 @@ impl std::fmt::Debug for Run {
     }
 }
 
-fn finish(output: Output) -> Run {
+fn finish(output: &Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -47,7 +47,7 @@ fn finish(output: Output) -> Run {
 
 /// Run `scimform ARGS` with `-C dir`, the token in `TOKEN_ENV` (when given), no colour,
 /// and none of the developer's own scimform variables.
-pub fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
+pub(crate) fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimform"));
     command
         .args(args)
@@ -61,18 +61,18 @@ pub fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
     if let Some(token) = token {
         command.env(TOKEN_ENV, token);
     }
-    finish(command.output().expect("running the scimform binary"))
+    finish(&command.output().expect("running the scimform binary"))
 }
 
 /// A plain HTTP client for seeding and checking.
-pub struct Http {
+pub(crate) struct Http {
     client: reqwest::Client,
     base_url: String,
     token: String,
 }
 
 impl Http {
-    pub fn new(base_url: &str, token: &str) -> Http {
+    pub(crate) fn new(base_url: &str, token: &str) -> Http {
         Http {
             client: super::http_client(),
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -80,7 +80,7 @@ impl Http {
         }
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Value {
         let response = self
             .client
             .post(format!("{}{path}", self.base_url))
@@ -96,7 +96,7 @@ impl Http {
         serde_json::from_str(&text).expect("POST answers JSON")
     }
 
-    pub async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         let response = self
             .client
             .get(format!("{}{path}", self.base_url))
@@ -110,7 +110,7 @@ impl Http {
         serde_json::from_str(&text).expect("GET answers JSON")
     }
 
-    pub async fn create_user(&self, user_name: &str, display_name: &str) -> String {
+    pub(crate) async fn create_user(&self, user_name: &str, display_name: &str) -> String {
         let body = json!({
             "schemas": [USER_SCHEMA],
             "userName": user_name,
@@ -121,14 +121,14 @@ impl Http {
         id(&self.post("/Users", body).await)
     }
 
-    pub async fn create_group(&self, name: &str, member_ids: &[&str]) -> String {
+    pub(crate) async fn create_group(&self, name: &str, member_ids: &[&str]) -> String {
         let members: Vec<Value> = member_ids.iter().map(|m| json!({ "value": m })).collect();
         let body = json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": members });
         id(&self.post("/Groups", body).await)
     }
 
     /// All resources of a list endpoint (small directories: one page of up to 100).
-    pub async fn list(&self, endpoint: &str) -> Vec<Value> {
+    pub(crate) async fn list(&self, endpoint: &str) -> Vec<Value> {
         let page = self.get(&format!("{endpoint}?count=100")).await;
         page.as_object()
             .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("Resources")))
@@ -138,7 +138,7 @@ impl Http {
     }
 }
 
-pub fn id(resource: &Value) -> String {
+pub(crate) fn id(resource: &Value) -> String {
     resource["id"]
         .as_str()
         .unwrap_or_else(|| panic!("resource has no id: {resource}"))
@@ -146,14 +146,14 @@ pub fn id(resource: &Value) -> String {
 }
 
 /// Write `scimform.yaml` for the cycle into `dir`.
-pub fn write_config(dir: &Path, base_url: &str) {
+pub(crate) fn write_config(dir: &Path, base_url: &str) {
     write_config_for(dir, base_url, "generic");
 }
 
 /// Write `scimform.yaml` for the cycle into `dir`, for a provider profile.
-pub fn write_config_for(dir: &Path, base_url: &str, profile: &str) {
+pub(crate) fn write_config_for(dir: &Path, base_url: &str, profile: &str) {
     let config = format!(
-        r#"target:
+        r"target:
   url: {base_url}
   profile: {profile}
   token_env: {TOKEN_ENV}
@@ -174,18 +174,18 @@ groups:
     members: [alice@e2e.test, bob@e2e.test]
   - displayName: oncall
     members: [carol@e2e.test]
-"#
+"
     );
     std::fs::write(dir.join("scimform.yaml"), config).expect("writing scimform.yaml");
 }
 
 /// The whole cycle against a server at `base_url` that accepts `token`.
-pub async fn full_cycle(base_url: &str, token: &str) {
+pub(crate) async fn full_cycle(base_url: &str, token: &str) {
     full_cycle_for(base_url, token, "generic").await;
 }
 
 /// The whole cycle with the configuration naming `profile`.
-pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
+pub(crate) async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
     let http = Http::new(base_url, token);
     // The drifted directory: alice's displayName is stale, bob is missing, mallory (not
     // declared) is in engineering, oncall does not exist.
@@ -210,7 +210,7 @@ pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
         "+ group oncall",
         "+ member carol@e2e.test",
         "Not managed: 1 user and 0 groups",
-        "Plan: 2 to create, 2 to update, 0 to destroy.",
+        "Plan: 2 to create, 0 to adopt, 2 to update, 0 to replace, 0 to deactivate, 0 to delete; 3 membership changes (1 removal).",
     ] {
         assert!(
             plan.stdout.contains(expected),
@@ -221,9 +221,7 @@ pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
     let apply = scimform(dir.path(), Some(token), &["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "apply succeeds: {apply:?}");
     assert!(
-        apply
-            .stdout
-            .contains("Apply complete! 2 created, 2 updated, 0 destroyed."),
+        apply.stdout.contains("Apply complete! 4 changes applied."),
         "{apply:?}"
     );
 
@@ -233,8 +231,7 @@ pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
         users
             .iter()
             .find(|u| u["userName"].as_str() == Some(name))
-            .map(id)
-            .unwrap_or_else(|| panic!("{name} is in the directory"))
+            .map_or_else(|| panic!("{name} is in the directory"), id)
     };
     let groups = http.list("/Groups").await;
     // Members as GET /Groups/{id} shows them; `None` where the server never shows them
@@ -290,7 +287,7 @@ pub async fn full_cycle_for(base_url: &str, token: &str, profile: &str) {
 
 /// Run `scimform ARGS` with the target given only by the environment (`SCIMFORM_URL`,
 /// `SCIMFORM_TOKEN`), as `export` on a fresh machine would be.
-pub fn scimform_with_target(base_url: &str, token: &str, args: &[&str]) -> Run {
+pub(crate) fn scimform_with_target(base_url: &str, token: &str, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimform"));
     command
         .args(args)
@@ -299,12 +296,12 @@ pub fn scimform_with_target(base_url: &str, token: &str, args: &[&str]) -> Run {
         .env_remove(TOKEN_ENV)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "250");
-    finish(command.output().expect("running the scimform binary"))
+    finish(&command.output().expect("running the scimform binary"))
 }
 
 /// Seed a small directory, export it (in `split` layout), and check that the export
 /// validates and that a plan of it against the same directory is empty.
-pub async fn export_round_trip(base_url: &str, token: &str, split: &str) {
+pub(crate) async fn export_round_trip(base_url: &str, token: &str, split: &str) {
     let http = Http::new(base_url, token);
     let rich = json!({
         "schemas": [USER_SCHEMA],

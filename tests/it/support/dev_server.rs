@@ -5,19 +5,19 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 /// A running `scimform dev-server`, killed on drop.
-pub struct DevServerProcess {
+pub(crate) struct DevServerProcess {
     child: Child,
     pub base_url: String,
     pub token: String,
 }
 
 impl DevServerProcess {
-    pub fn start() -> DevServerProcess {
+    pub(crate) fn start() -> DevServerProcess {
         Self::start_with(&[])
     }
 
     /// Start with extra flags (e.g. `--data FILE`).
-    pub fn start_with(extra: &[&str]) -> DevServerProcess {
+    pub(crate) fn start_with(extra: &[&str]) -> DevServerProcess {
         let token = format!("dev-token-{}-{}", std::process::id(), super::unique());
         let mut child = Command::new(env!("CARGO_BIN_EXE_scimform"))
             .args(["dev-server", "--listen", "127.0.0.1:0", "--token", &token])

@@ -12,15 +12,15 @@ use serde_json::{Value, json};
 
 use super::third_party::ThirdPartyServer;
 
-pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-pub const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-pub const SCIM_JSON: &str = "application/scim+json";
+pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub(crate) const LIST: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub(crate) const SCIM_JSON: &str = "application/scim+json";
 
 /// What one request got back.
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub raw: String,
@@ -28,7 +28,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn header(&self, name: reqwest::header::HeaderName) -> Option<String> {
+    pub(crate) fn header(&self, name: reqwest::header::HeaderName) -> Option<String> {
         self.headers
             .get(name)
             .map(|v| v.to_str().expect("header is ASCII").to_owned())
@@ -36,7 +36,7 @@ impl Reply {
 }
 
 /// A running server and an HTTP client to probe it with.
-pub struct Probe {
+pub(crate) struct Probe {
     pub server: ThirdPartyServer,
     pub http: reqwest::Client,
 }
@@ -44,7 +44,7 @@ pub struct Probe {
 impl Probe {
     /// A probe of the server `start` starts, or `None` (with the loud skip line for
     /// `test`) when `SCIMFORM_SKIP_INTEROP` is set.
-    pub fn start(test: &str, start: fn() -> Option<ThirdPartyServer>) -> Option<Probe> {
+    pub(crate) fn start(test: &str, start: fn() -> Option<ThirdPartyServer>) -> Option<Probe> {
         let Some(server) = start() else {
             super::print_interop_skip(test);
             return None;
@@ -56,7 +56,7 @@ impl Probe {
     }
 
     /// A request with the bearer token; `body` is sent with `content_type`.
-    pub async fn send_as(
+    pub(crate) async fn send_as(
         &self,
         method: Method,
         path: &str,
@@ -98,31 +98,31 @@ impl Probe {
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
         let ct = body.map(|_| SCIM_JSON);
         self.send_as(method, path, ct, body.map(Value::to_string))
             .await
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }
-    pub async fn post(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(Method::POST, path, Some(&body)).await
     }
-    pub async fn put(&self, path: &str, body: Value) -> Reply {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> Reply {
         self.send(Method::PUT, path, Some(&body)).await
     }
-    pub async fn delete(&self, path: &str) -> Reply {
+    pub(crate) async fn delete(&self, path: &str) -> Reply {
         self.send(Method::DELETE, path, None).await
     }
-    pub async fn patch(&self, path: &str, operations: Value) -> Reply {
+    pub(crate) async fn patch(&self, path: &str, operations: Value) -> Reply {
         let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
         self.send(Method::PATCH, path, Some(&body)).await
     }
 
     /// GET `endpoint?filter=FILTER` (and `extra`, already encoded, e.g. `&count=5`).
-    pub async fn filter(&self, endpoint: &str, filter: &str, extra: &str) -> Reply {
+    pub(crate) async fn filter(&self, endpoint: &str, filter: &str, extra: &str) -> Reply {
         self.get(&format!(
             "{endpoint}?filter={}{extra}",
             encode_query(filter)
@@ -131,7 +131,7 @@ impl Probe {
     }
 
     /// POST a user that must be created; returns its id.
-    pub async fn create_user(&self, user_name: &str) -> String {
+    pub(crate) async fn create_user(&self, user_name: &str) -> String {
         let r = self
             .post(
                 "/Users",
@@ -148,7 +148,7 @@ impl Probe {
     }
 
     /// POST a group that must be created; returns its id.
-    pub async fn create_group(&self, name: &str, members: &[&str]) -> String {
+    pub(crate) async fn create_group(&self, name: &str, members: &[&str]) -> String {
         let members: Vec<Value> = members.iter().map(|m| json!({ "value": m })).collect();
         let r = self
             .post(
@@ -166,21 +166,21 @@ impl Probe {
     }
 
     /// The values of a group's `members`, read with GET /Groups/{id}.
-    pub async fn member_values(&self, group_id: &str) -> Vec<String> {
+    pub(crate) async fn member_values(&self, group_id: &str) -> Vec<String> {
         let r = self.get(&format!("/Groups/{group_id}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
         member_values(&r.body)
     }
 }
 
-pub fn id_of(resource: &Value) -> String {
+pub(crate) fn id_of(resource: &Value) -> String {
     resource["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no id in {resource}"))
         .to_owned()
 }
 
-pub fn member_values(group: &Value) -> Vec<String> {
+pub(crate) fn member_values(group: &Value) -> Vec<String> {
     group["members"]
         .as_array()
         .map(|ms| {
@@ -191,19 +191,24 @@ pub fn member_values(group: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn resources(list: &Value) -> &Vec<Value> {
+pub(crate) fn resources(list: &Value) -> &Vec<Value> {
     list["Resources"]
         .as_array()
         .unwrap_or_else(|| panic!("no Resources array in {list}"))
 }
 
-pub fn ids(list: &Value) -> Vec<String> {
+pub(crate) fn ids(list: &Value) -> Vec<String> {
     resources(list).iter().map(id_of).collect()
 }
 
 /// A SCIM error answer: `status`, the RFC 7644 §3.12 body (`status` as a string,
 /// `scimType` exactly as given or absent, a `detail`), and `content_type`.
-pub fn assert_scim_error(r: &Reply, status: u16, scim_type: Option<&str>, content_type: &str) {
+pub(crate) fn assert_scim_error(
+    r: &Reply,
+    status: u16,
+    scim_type: Option<&str>,
+    content_type: &str,
+) {
     assert_eq!(r.status.as_u16(), status, "{}", r.raw);
     assert_eq!(r.body["schemas"], json!([ERROR]), "{}", r.raw);
     assert_eq!(r.body["status"], json!(status.to_string()), "{}", r.raw);

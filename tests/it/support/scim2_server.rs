@@ -1,4 +1,4 @@
-//! The third-party Python SCIM server `scim2-server` (PyPI, pinned in
+//! The third-party Python SCIM server `scim2-server` (`PyPI`, pinned in
 //! `scripts/interop-setup.sh`, installed in `.interop/venv`), run on 127.0.0.1 for the
 //! interop tests by [`ThirdPartyServer`].
 //!
@@ -23,7 +23,7 @@ use super::repo_root;
 use super::third_party::{Launch, ThirdPartyServer};
 
 /// Starts `scim2-server`.
-pub struct Scim2Server;
+pub(crate) struct Scim2Server;
 
 static LAUNCH: Launch = Launch {
     name: "scim2-server",
@@ -41,7 +41,7 @@ static LAUNCH: Launch = Launch {
 
 impl Scim2Server {
     /// A fresh server, or `None` when `SCIMFORM_SKIP_INTEROP` is set.
-    pub fn start() -> Option<ThirdPartyServer> {
+    pub(crate) fn start() -> Option<ThirdPartyServer> {
         ThirdPartyServer::start(&LAUNCH)
     }
 }

@@ -26,7 +26,7 @@ use super::repo_root;
 use super::third_party::{Launch, ThirdPartyServer};
 
 /// Starts the scimmy server.
-pub struct Scimmy;
+pub(crate) struct Scimmy;
 
 static LAUNCH: Launch = Launch {
     name: "the scimmy server",
@@ -45,7 +45,7 @@ static LAUNCH: Launch = Launch {
 
 impl Scimmy {
     /// A fresh server, or `None` when `SCIMFORM_SKIP_INTEROP` is set.
-    pub fn start() -> Option<ThirdPartyServer> {
+    pub(crate) fn start() -> Option<ThirdPartyServer> {
         ThirdPartyServer::start(&LAUNCH)
     }
 }

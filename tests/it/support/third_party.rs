@@ -1,4 +1,4 @@
-//! Runs a third-party SCIM server (`scim2-server` from PyPI, scimmy from npm) on
+//! Runs a third-party SCIM server (`scim2-server` from `PyPI`, scimmy from npm) on
 //! 127.0.0.1 for the interop tests: set up once per test process, started fresh on a
 //! free port for each test, killed on drop.
 //!
@@ -28,7 +28,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const START_ATTEMPTS: u32 = 3;
 
 /// How to set up and start one kind of server.
-pub struct Launch {
+pub(crate) struct Launch {
     /// How messages name it ("scim2-server", "the scimmy server").
     pub name: &'static str,
     /// Its logs are `.interop/logs/{log_name}-PORT.log`.
@@ -55,7 +55,7 @@ pub struct Launch {
 }
 
 /// A running third-party server, killed on drop.
-pub struct ThirdPartyServer {
+pub(crate) struct ThirdPartyServer {
     child: Child,
     /// Held open for a `Launch::hold_stdin` server.
     _stdin: Option<ChildStdin>,
@@ -80,7 +80,7 @@ enum StartError {
 impl ThirdPartyServer {
     /// Start a fresh server, or return `None` when `SCIMFORM_SKIP_INTEROP` is set (the
     /// caller then prints [`super::print_interop_skip`]). Any other failure panics.
-    pub fn start(launch: &'static Launch) -> Option<ThirdPartyServer> {
+    pub(crate) fn start(launch: &'static Launch) -> Option<ThirdPartyServer> {
         if interop_skipped() {
             return None;
         }
@@ -129,8 +129,8 @@ impl ThirdPartyServer {
             .spawn()
             .map_err(|e| {
                 StartError::Fatal(format!(
-                    "cannot spawn {:?}: {e}{}",
-                    command.get_program(),
+                    "cannot spawn \"{}\": {e}{}",
+                    command.get_program().display(),
                     launch.spawn_hint
                 ))
             })?;
@@ -189,7 +189,7 @@ impl ThirdPartyServer {
     }
 
     /// The last `lines` lines of the server's log, for failure messages.
-    pub fn log_tail(&self, lines: usize) -> String {
+    pub(crate) fn log_tail(&self, lines: usize) -> String {
         match std::fs::read_to_string(&self.log_path) {
             Ok(text) => {
                 let all: Vec<&str> = text.lines().collect();
@@ -200,12 +200,12 @@ impl ThirdPartyServer {
     }
 
     /// `{base_url}{path}`, e.g. `server.url("/Users")`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
 
     /// The value of the `Authorization` header the server accepts.
-    pub fn auth_header(&self) -> String {
+    pub(crate) fn auth_header(&self) -> String {
         format!("Bearer {}", self.token)
     }
 }
@@ -280,8 +280,7 @@ fn free_port() -> u16 {
 fn fresh_token() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_nanos());
     let n = STARTED.fetch_add(1, Ordering::Relaxed);
     format!("scimform-test-{}-{n}-{nanos:x}", std::process::id())
 }

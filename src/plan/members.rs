@@ -1,0 +1,335 @@
+//! Group members: what a member name or a live member value points at, and the member
+//! changes that give a group its declared members.
+//!
+//! Declared members name declared users and groups (in their declared spelling); they
+//! resolve to the live id the matching found, or to none when this plan creates (or
+//! replaces) the object. Live member values resolve to a live user or group by exact id
+//! first, and case-insensitively only when exactly one object has that id in another
+//! case (some servers compare ids so), so that an id listed in another case is never
+//! planned as a removal and an addition of the same member. Pure.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::change::{MemberRef, MemberType};
+use super::model::{Note, NoteKind};
+use crate::config::{DeclaredGroup, MemberName, Membership};
+use crate::live::{Live, LiveGroup};
+
+/// A live object a member value can point at.
+#[derive(Clone, Copy, Debug)]
+struct Target<'a> {
+    /// The id as the directory lists the object itself.
+    id: &'a str,
+    name: &'a str,
+    r#type: MemberType,
+    /// `policy.ignore` covers it.
+    ignored: bool,
+}
+
+/// What member values and member names resolve to.
+pub(crate) struct Directory<'a> {
+    by_id: FxHashMap<&'a str, Target<'a>>,
+    /// Lower-cased id → the ids that fold to it; built the first time an exact lookup
+    /// fails.
+    by_folded_id: OnceCell<HashMap<String, Vec<&'a str>>>,
+    /// Declared userName (as declared) → the live id, `None` when the plan creates it.
+    users: FxHashMap<&'a str, Option<&'a str>>,
+    /// Declared displayName → the live id, `None` when the plan creates or replaces it.
+    groups: FxHashMap<&'a str, Option<&'a str>>,
+}
+
+/// A live member value, resolved.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Resolved<'a> {
+    /// A live object; `id` is the object's own id (which may differ in case from the
+    /// value the group lists).
+    Known {
+        id: &'a str,
+        name: &'a str,
+        r#type: MemberType,
+        ignored: bool,
+    },
+    /// Matches no live object.
+    Dangling,
+}
+
+impl<'a> Directory<'a> {
+    /// `ignored_users[i]` / `ignored_groups[i]`: whether `policy.ignore` covers live
+    /// object `i`.
+    pub(crate) fn new(
+        live: &'a Live,
+        ignored_users: &[bool],
+        ignored_groups: &[bool],
+    ) -> Directory<'a> {
+        let mut by_id = FxHashMap::with_capacity_and_hasher(
+            live.users.len() + live.groups.len(),
+            rustc_hash::FxBuildHasher,
+        );
+        for (i, user) in live.users.iter().enumerate() {
+            by_id.insert(
+                user.id.as_str(),
+                Target {
+                    id: user.id.as_str(),
+                    name: user.user_name.as_str(),
+                    r#type: MemberType::User,
+                    ignored: ignored_users[i],
+                },
+            );
+        }
+        for (i, group) in live.groups.iter().enumerate() {
+            by_id.insert(
+                group.id.as_str(),
+                Target {
+                    id: group.id.as_str(),
+                    name: group.display_name.as_str(),
+                    r#type: MemberType::Group,
+                    ignored: ignored_groups[i],
+                },
+            );
+        }
+        Directory {
+            by_id,
+            by_folded_id: OnceCell::new(),
+            users: FxHashMap::default(),
+            groups: FxHashMap::default(),
+        }
+    }
+
+    /// Record what a declared user resolves to.
+    pub(crate) fn declare_user(&mut self, user_name: &'a str, id: Option<&'a str>) {
+        self.users.insert(user_name, id);
+    }
+
+    /// Record what a declared group resolves to.
+    pub(crate) fn declare_group(&mut self, display_name: &'a str, id: Option<&'a str>) {
+        self.groups.insert(display_name, id);
+    }
+
+    /// The live id a declared user resolves to (`None`: created by this plan).
+    pub(crate) fn user_id(&self, user_name: &str) -> Option<&'a str> {
+        self.users.get(user_name).copied().flatten()
+    }
+
+    /// A declared user as a member (or manager) reference.
+    pub(crate) fn user_ref(&self, user_name: &str) -> MemberRef {
+        MemberRef {
+            name: Some(user_name.to_string()),
+            id: self.user_id(user_name).map(str::to_string),
+            r#type: MemberType::User,
+        }
+    }
+
+    /// The live id a declared member resolves to (`None`: created or replaced by this
+    /// plan).
+    fn declared_id(&self, member: &MemberName) -> Option<&'a str> {
+        match member {
+            MemberName::User(name) => self.users.get(name.as_str()).copied().flatten(),
+            MemberName::Group(name) => self.groups.get(name.as_str()).copied().flatten(),
+        }
+    }
+
+    fn declared_ref(&self, member: &MemberName) -> MemberRef {
+        let (name, r#type) = match member {
+            MemberName::User(name) => (name, MemberType::User),
+            MemberName::Group(name) => (name, MemberType::Group),
+        };
+        MemberRef {
+            name: Some(name.clone()),
+            id: self.declared_id(member).map(str::to_string),
+            r#type,
+        }
+    }
+
+    /// A live member value (or a manager id): its object, by exact id, else by an id
+    /// that differs only in case when exactly one object has it.
+    pub(crate) fn resolve(&self, value: &str) -> Resolved<'a> {
+        let target = self.by_id.get(value).copied().or_else(|| {
+            let folded = self.by_folded_id.get_or_init(|| {
+                let mut index: HashMap<String, Vec<&'a str>> = HashMap::new();
+                for id in self.by_id.keys() {
+                    index.entry(id.to_lowercase()).or_default().push(id);
+                }
+                index
+            });
+            match folded.get(&value.to_lowercase()).map(Vec::as_slice) {
+                Some([only]) => self.by_id.get(only).copied(),
+                _ => None,
+            }
+        });
+        match target {
+            Some(t) => Resolved::Known {
+                id: t.id,
+                name: t.name,
+                r#type: t.r#type,
+                ignored: t.ignored,
+            },
+            None => Resolved::Dangling,
+        }
+    }
+
+    /// A live member value as the plan names it (the value as the group lists it).
+    pub(crate) fn live_ref(&self, value: &str) -> MemberRef {
+        match self.resolve(value) {
+            Resolved::Known { name, r#type, .. } => MemberRef {
+                name: Some(name.to_string()),
+                id: Some(value.to_string()),
+                r#type,
+            },
+            Resolved::Dangling => MemberRef {
+                name: None,
+                id: Some(value.to_string()),
+                r#type: MemberType::User,
+            },
+        }
+    }
+}
+
+/// The member changes of a live group that a declared group matched.
+#[derive(Debug, Default)]
+pub(crate) struct GroupMembers {
+    pub(crate) add: Vec<MemberRef>,
+    pub(crate) remove: Vec<MemberRef>,
+    /// The live members that stay.
+    pub(crate) keep: Vec<MemberRef>,
+    /// How many members the group has after the change.
+    pub(crate) after: usize,
+    /// The userNames of the users removed (for the protected-user guard).
+    pub(crate) removes: Vec<String>,
+}
+
+/// The members to add and to remove so that `live` has `declared`'s members (all of
+/// them, or at least them for an additive group); `keep_refs` also lists the members that
+/// stay (for a replace, which carries them over). Ignored members are kept.
+pub(crate) fn group_members(
+    declared: &DeclaredGroup,
+    live: &LiveGroup,
+    directory: &Directory<'_>,
+    keep_refs: bool,
+    notes: &mut Vec<Note>,
+) -> GroupMembers {
+    let mut result = GroupMembers::default();
+    let Some(wanted) = &declared.members else {
+        // Membership not managed: everything stays.
+        if keep_refs {
+            result.keep = sorted(live.members.iter().map(|v| directory.live_ref(v)).collect());
+        }
+        result.after = live.members.len();
+        return result;
+    };
+    // The live members, by the id of the object each one resolves to.
+    let mut present: FxHashSet<&str> =
+        FxHashSet::with_capacity_and_hasher(live.members.len(), rustc_hash::FxBuildHasher);
+    let resolved: Vec<(&str, Resolved<'_>)> = live
+        .members
+        .iter()
+        .map(|value| (value, directory.resolve(value)))
+        .collect();
+    for (_, member) in &resolved {
+        if let Resolved::Known { id, .. } = member {
+            present.insert(id);
+        }
+    }
+    let mut wanted_ids: FxHashSet<&str> =
+        FxHashSet::with_capacity_and_hasher(wanted.len(), rustc_hash::FxBuildHasher);
+    for member in wanted {
+        match directory.declared_id(member) {
+            Some(id) => {
+                wanted_ids.insert(id);
+                if !present.contains(id) {
+                    result.add.push(directory.declared_ref(member));
+                }
+            }
+            None => result.add.push(directory.declared_ref(member)),
+        }
+    }
+    let subject = format!("group {}", declared.display_name);
+    for (value, member) in resolved {
+        let stays = match member {
+            Resolved::Known { id, .. } if wanted_ids.contains(id) => true,
+            _ if declared.membership == Membership::Additive => true,
+            Resolved::Known {
+                ignored: true,
+                name,
+                ..
+            } => {
+                notes.push(Note {
+                    kind: NoteKind::IgnoredMemberKept,
+                    subject: subject.clone(),
+                    message: format!(
+                        "`{name}` is a member of `{}` but not declared there; policy.ignore covers it, so it stays",
+                        declared.display_name
+                    ),
+                });
+                true
+            }
+            Resolved::Known { .. } => false,
+            Resolved::Dangling => {
+                notes.push(Note {
+                    kind: NoteKind::DanglingMember,
+                    subject: subject.clone(),
+                    message: format!(
+                        "`{}` lists member id `{value}`, which matches no user or group in the directory (a dangling reference); it is removed because the group's members are declared",
+                        declared.display_name
+                    ),
+                });
+                false
+            }
+        };
+        if stays {
+            result.after += 1;
+            if keep_refs {
+                result.keep.push(directory.live_ref(value));
+            }
+        } else {
+            if let Resolved::Known {
+                name,
+                r#type: MemberType::User,
+                ..
+            } = member
+            {
+                result.removes.push(name.to_string());
+            }
+            result.remove.push(directory.live_ref(value));
+        }
+    }
+    result.after += result.add.len();
+    result.add = sorted(result.add);
+    result.remove = sorted(result.remove);
+    result.keep = sorted(result.keep);
+    result
+}
+
+/// The members of a group this plan creates.
+pub(crate) fn created_members(
+    declared: &DeclaredGroup,
+    directory: &Directory<'_>,
+) -> Vec<MemberRef> {
+    sorted(
+        declared
+            .members
+            .iter()
+            .flatten()
+            .map(|m| directory.declared_ref(m))
+            .collect(),
+    )
+}
+
+/// Every member of a live group, as the plan names them.
+pub(crate) fn live_members(live: &LiveGroup, directory: &Directory<'_>) -> Vec<MemberRef> {
+    sorted(live.members.iter().map(|v| directory.live_ref(v)).collect())
+}
+
+/// Members sorted by name (case-insensitively), then id, then type: the plan's order.
+pub(crate) fn sorted(mut members: Vec<MemberRef>) -> Vec<MemberRef> {
+    members.sort_by_cached_key(|m| {
+        (
+            m.name.as_deref().map(str::to_lowercase),
+            m.id.clone(),
+            m.r#type,
+        )
+    });
+    members
+}
