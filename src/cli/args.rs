@@ -68,7 +68,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Read the directory and show the changes that would make it match the configuration.
     Plan(PlanArgs),
-    /// Plan, ask for confirmation, and carry out the changes.
+    /// Render a saved plan file (offline).
+    Show(ShowArgs),
+    /// Carry out a saved plan file, or plan, ask for confirmation and carry that out.
     Apply(ApplyArgs),
     /// Read the directory and write configuration files that declare it as it is.
     Export(ExportArgs),
@@ -78,6 +80,61 @@ pub enum Command {
     DevServer(DevServerArgs),
     /// Run the whole cycle against a built-in server: seed, plan, apply, plan again.
     Demo,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), for `man -l -` or a man directory.
+    Man,
+}
+
+/// How a plan is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Terraform-style text (colour on a terminal).
+    Human,
+    /// The plan file's JSON document.
+    Json,
+    /// A pull-request comment.
+    Markdown,
+}
+
+/// Another way to read a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanView {
+    /// For each person: the groups they join and leave, what happens to their account.
+    Person,
+}
+
+/// What a plan is limited to.
+#[derive(Debug, Args, Default)]
+pub struct ScopeArgs {
+    /// Plan only this object (and what it needs, such as the users a targeted group
+    /// adds): `user:NAME` or `group:NAME`. Repeatable.
+    #[arg(long = "target", value_name = "KIND:NAME")]
+    pub targets: Vec<String>,
+    /// Never plan this object, nor membership changes that involve it: `user:NAME` or
+    /// `group:NAME`. Repeatable.
+    #[arg(long = "exclude", value_name = "KIND:NAME")]
+    pub excludes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The plan file (`scimform plan --out FILE` writes one).
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan: PathBuf,
+    /// How to write it.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Show the plan per person instead (human and markdown).
+    #[arg(long, value_enum)]
+    pub by: Option<PlanView>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -116,12 +173,27 @@ pub struct PlanArgs {
     /// groups, privileged groups left empty, `min_members`): the trips are still shown.
     #[arg(long)]
     pub force: bool,
+    /// Also write the plan as a plan file (JSON), for `show` and `apply PLAN_FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How to write the plan on stdout.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Show the plan per person instead (human and markdown).
+    #[arg(long, value_enum)]
+    pub by: Option<PlanView>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub config: ConfigDirArg,
+    /// A plan file to apply exactly (`scimform plan --out FILE`); without one, apply plans
+    /// first and asks for confirmation.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan: Option<PathBuf>,
     /// Apply without asking for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
@@ -131,6 +203,26 @@ pub struct ApplyArgs {
     /// Changes in flight at once (default: the provider profile's concurrency).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: Option<u16>,
+    /// How to write the outcome on stdout: human lines, or one JSON document.
+    #[arg(long, value_enum, default_value_t = OutcomeFormat::Human)]
+    pub format: OutcomeFormat,
+    /// After applying, read the directory again and require an empty plan.
+    #[arg(long)]
+    pub verify: bool,
+    /// Write one JSON line per request to FILE (default: a new file under
+    /// .scimform/audit/ in the configuration directory).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    /// Limit the plan (only without a PLAN_FILE, which is applied as it is).
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// How apply reports its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -170,8 +262,10 @@ pub struct SchemaArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
-    /// scimform.yaml
+    /// scimform.yaml and the files it includes.
     Config,
+    /// Plan files (`scimform plan --out FILE`).
+    Plan,
 }
 
 #[derive(Debug, Args)]

@@ -12,8 +12,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use serde_json::{Value, json};
 
+use super::apply_run::{execute, report_outcome};
+use super::args::OutcomeFormat;
 use super::dev_server::start_failure;
-use super::plan::{context_for, execute, print_plan, report_outcome};
+use super::plan::{context_for, print_plan};
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
 use crate::apply::ApplyOptions;
@@ -98,8 +100,9 @@ async fn cycle(server: &DevServer, token: String, output: Output) -> Result<u8, 
     print_plan(&first, output);
 
     heading(style, "3/4  scimform apply --auto-approve");
-    let report = execute(&first, &client, ApplyOptions::for_client(&client), output).await;
-    report_outcome(&first, &report, output)?;
+    let options = ApplyOptions::for_client(&client);
+    let report = execute(&first, &client, options, output, OutcomeFormat::Human).await;
+    report_outcome(&first, &report, output, OutcomeFormat::Human)?;
 
     heading(style, "4/4  scimform plan, again");
     let live = live::read(&client).await?;

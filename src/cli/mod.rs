@@ -4,6 +4,7 @@
 //! Commands wire the other modules together; they hold no planning or protocol logic.
 //! `main.rs` calls [`main`] and nothing else.
 
+mod apply_run;
 mod args;
 mod context;
 mod demo;
@@ -13,6 +14,7 @@ mod plan;
 mod report;
 mod schema;
 mod settings;
+mod shell;
 mod validate;
 
 pub use args::Cli;
@@ -62,9 +64,12 @@ pub fn run(command: &Command, output: Output) -> Result<u8, Failure> {
         Command::Schema(args) => Ok(schema::run(args)),
         Command::Export(args) => runtime()?.block_on(export::run(args, output)),
         Command::Plan(args) => runtime()?.block_on(plan::run_plan(args, output)),
+        Command::Show(args) => plan::run_show(args, output),
         Command::Apply(args) => runtime()?.block_on(plan::run_apply(args, output)),
         Command::DevServer(args) => runtime()?.block_on(dev_server::run(args, output)),
         Command::Demo => runtime()?.block_on(demo::run(output)),
+        Command::Completions(args) => Ok(shell::completions(args.shell)),
+        Command::Man => shell::man(),
     }
 }
 

@@ -1,26 +1,40 @@
-//! `scimform plan` and `scimform apply`: load the configuration, read the directory
-//! completely, diff, render; and for apply, confirm and execute the same plan.
+//! `scimform plan`, `show` and `apply`: load the configuration, read the directory
+//! completely, diff, render (human, JSON, Markdown, per person), save the plan file; show
+//! a saved plan offline; apply a saved plan after checking that it still fits the
+//! directory, or plan, confirm and apply that plan.
 //!
 //! Exit codes: 0 success; 1 error (or a change that failed); 2 with `--detailed-exitcode`
-//! when the plan has changes; 3 when a safety guard refuses the plan and `--force` was
-//! not given.
+//! when the plan has changes; 3 when a safety guard refuses the plan (without `--force`)
+//! or a saved plan is refused (another target, another format, stale).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Mutex;
 
-use super::args::{ApplyArgs, PlanArgs};
+use super::args::{ApplyArgs, PlanArgs, PlanFormat, PlanView, ScopeArgs, ShowArgs};
 use super::report::{Failure, Message, exit};
 use super::settings::{self, Output};
-use crate::apply::{self, ApplyOptions, ChangeOutcome, Event, Observer, Report, StepKind};
-use crate::plan::{Plan, PlanContext, PlanTarget};
-use crate::render::{self, HumanOptions, Style, text::safe};
+use crate::apply::ApplyOptions;
+use crate::plan::{Plan, PlanContext, PlanFileErrorKind, PlanTarget, Scope};
+use crate::render::{self, HumanOptions, text::safe};
 use crate::scim::ScimClient;
 use crate::{config, live, plan};
 
 /// Load, read, diff: the plan for the configuration in `dir`, and a client for its target.
-async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, Plan), Failure> {
+async fn compute(
+    dir: &std::path::Path,
+    scope: Option<Scope>,
+    output: Output,
+) -> Result<(ScimClient, Plan), Failure> {
     let declared = config::load_dir(dir)?;
     let client = settings::connect(&declared.target, output).await?;
+    let live = read(&client, output).await?;
+    let mut context = context_for(&client, Some(dir));
+    context.scope = scope;
+    let plan = plan::diff(&declared, &live, &context)?;
+    Ok((client, plan))
+}
+
+/// Read the whole directory, saying so with `-v`.
+pub(super) async fn read(client: &ScimClient, output: Output) -> Result<live::Live, Failure> {
     if output.verbose {
         eprintln!(
             "Reading the directory at {} (profile {}) …",
@@ -28,7 +42,7 @@ async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, P
             client.profile().name
         );
     }
-    let live = live::read_with_progress(&client, &settings::progress(output)).await?;
+    let live = live::read_with_progress(client, &settings::progress(output)).await?;
     if output.verbose {
         let stats = client.stats();
         eprintln!(
@@ -42,9 +56,7 @@ async fn compute(dir: &std::path::Path, output: Output) -> Result<(ScimClient, P
             stats.retries
         );
     }
-    let context = context_for(&client, Some(dir));
-    let plan = plan::diff(&declared, &live, &context)?;
-    Ok((client, plan))
+    Ok(live)
 }
 
 /// The context a plan is computed in: the client's target, now (or `SOURCE_DATE_EPOCH`),
@@ -59,19 +71,55 @@ pub(super) fn context_for(client: &ScimClient, dir: Option<&std::path::Path>) ->
         },
         created_at: super::context::now_rfc3339(),
         git_commit: dir.and_then(super::context::git_commit),
+        scope: None,
     }
 }
 
-pub(super) fn print_plan(plan: &Plan, output: Output) {
+/// The scope of `--target`/`--exclude`, checked; `None` when neither is given.
+fn scope_of(args: &ScopeArgs) -> Result<Option<Scope>, Failure> {
+    if args.targets.is_empty() && args.excludes.is_empty() {
+        return Ok(None);
+    }
+    let scope = Scope {
+        targets: args.targets.clone(),
+        excludes: args.excludes.clone(),
+    };
+    plan::check_scope(&scope)?;
+    Ok(Some(scope))
+}
+
+/// Write the plan on stdout in `format` (per person with `--by person`).
+fn print(plan: &Plan, format: PlanFormat, by: Option<PlanView>, output: Output) {
     let mut stdout = std::io::stdout().lock();
-    let options = HumanOptions::new(output.stdout, output.verbose);
-    let _ = render::render_plan(plan, &mut stdout, &options);
+    let _ = match (format, by) {
+        (PlanFormat::Json, _) => stdout.write_all(plan.to_json().as_bytes()),
+        (PlanFormat::Markdown, _) => render::render_markdown(plan, &mut stdout),
+        (PlanFormat::Human, Some(PlanView::Person)) => {
+            render::render_review(plan, &mut stdout, output.stdout)
+        }
+        (PlanFormat::Human, None) => {
+            let options = HumanOptions::new(output.stdout, output.verbose);
+            render::render_plan(plan, &mut stdout, &options)
+        }
+    };
     let _ = stdout.flush();
 }
 
+/// The human plan on stdout.
+pub(super) fn print_plan(plan: &Plan, output: Output) {
+    print(plan, PlanFormat::Human, None, output);
+}
+
 pub(super) async fn run_plan(args: &PlanArgs, output: Output) -> Result<u8, Failure> {
-    let (_, plan) = compute(&args.config.dir, output).await?;
-    print_plan(&plan, output);
+    let scope = scope_of(&args.scope)?;
+    let (_, plan) = compute(&args.config.dir, scope, output).await?;
+    if let Some(path) = &args.out {
+        plan.write(path)?;
+        if !output.quiet {
+            eprintln!("Saved the plan to {}.", path.display());
+        }
+    }
+    print(&plan, args.format, args.by, output);
     if plan.refused() && !args.force {
         refused_notice(&plan, output);
         return Ok(exit::REFUSED);
@@ -83,6 +131,13 @@ pub(super) async fn run_plan(args: &PlanArgs, output: Output) -> Result<u8, Fail
     })
 }
 
+/// `scimform show PLAN_FILE`: render a saved plan, without the network.
+pub(super) fn run_show(args: &ShowArgs, output: Output) -> Result<u8, Failure> {
+    let plan = Plan::read(&args.plan)?;
+    print(&plan, args.format, args.by, output);
+    Ok(exit::OK)
+}
+
 /// On stderr: the plan was refused, and how to go on.
 fn refused_notice(plan: &Plan, output: Output) {
     eprintln!(
@@ -92,15 +147,37 @@ fn refused_notice(plan: &Plan, output: Output) {
     );
 }
 
+/// A refusal (exit 3) with its reason and what to do.
+fn refusal(code: &'static str, text: String, help: &str) -> Failure {
+    Failure {
+        diagnostic: Box::new(Message {
+            code,
+            text,
+            help: help.to_string(),
+        }),
+        code: exit::REFUSED,
+    }
+}
+
 pub(super) async fn run_apply(args: &ApplyArgs, output: Output) -> Result<u8, Failure> {
-    let (client, plan) = compute(&args.config.dir, output).await?;
-    print_plan(&plan, output);
+    let (client, plan) = match &args.plan {
+        Some(path) => saved_plan(args, path, output).await?,
+        None => {
+            let scope = scope_of(&args.scope)?;
+            let (client, plan) = compute(&args.config.dir, scope, output).await?;
+            print_plan(&plan, output);
+            if !plan.has_changes() {
+                return Ok(exit::OK);
+            }
+            if plan.refused() && !args.force {
+                refused_notice(&plan, output);
+                return Ok(exit::REFUSED);
+            }
+            (client, plan)
+        }
+    };
     if !plan.has_changes() {
         return Ok(exit::OK);
-    }
-    if plan.refused() && !args.force {
-        refused_notice(&plan, output);
-        return Ok(exit::REFUSED);
     }
     if !args.auto_approve {
         confirm()?;
@@ -109,143 +186,107 @@ pub(super) async fn run_apply(args: &ApplyArgs, output: Output) -> Result<u8, Fa
     if let Some(concurrency) = args.concurrency {
         options.concurrency = usize::from(concurrency);
     }
-    let report = execute(&plan, &client, options, output).await;
-    report_outcome(&plan, &report, output)
+    super::apply_run::execute_and_report(&plan, &client, options, args, output).await
 }
 
-/// Execute a plan, one result line per step on stdout as it finishes.
-pub(super) async fn execute(
-    plan: &Plan,
-    client: &ScimClient,
-    options: ApplyOptions,
+/// A saved plan, checked against the checkout and the directory before anything is
+/// written: the same target and profile, guards (unless `--force`), every touched object
+/// as the plan saw it.
+async fn saved_plan(
+    args: &ApplyArgs,
+    path: &std::path::Path,
     output: Output,
-) -> Report {
-    let mut stdout = std::io::stdout();
-    let _ = writeln!(stdout);
-    let observer = Lines {
-        style: output.stdout,
-        out: Mutex::new(()),
-    };
-    apply::apply(plan, client, options, &observer).await
-}
-
-/// Result lines as steps finish.
-struct Lines {
-    style: Style,
-    out: Mutex<()>,
-}
-
-impl Observer for Lines {
-    fn event(&self, event: &Event<'_>) {
-        let _guard = self.out.lock();
-        let mut stdout = std::io::stdout().lock();
-        let style = self.style;
-        let _ = match event {
-            Event::Started { .. } => Ok(()),
-            Event::Succeeded {
-                change,
-                line,
-                notes,
-                step,
-                ..
-            } => {
-                let what = match step {
-                    StepKind::Change => String::new(),
-                    StepKind::DeleteReplaced => " (old group)".to_string(),
-                };
-                let mut result = writeln!(
-                    stdout,
-                    "{}{what}: {}",
-                    style.bold(&safe(&change.address)),
-                    safe(line)
-                );
-                for note in *notes {
-                    result = result.and_then(|()| writeln!(stdout, "  note: {}", safe(note)));
-                }
-                result
-            }
-            Event::Failed {
-                change, failure, ..
-            } => writeln!(
-                stdout,
-                "{}: {} {}",
-                style.bold(&safe(&change.address)),
-                style.destroy("failed:"),
-                safe(&failure.to_string())
-            ),
-            Event::Skipped {
-                change, because, ..
-            } => writeln!(
-                stdout,
-                "{}: skipped, because {} failed",
-                style.bold(&safe(&change.address)),
-                safe(because)
-            ),
-        };
-    }
-}
-
-/// The closing summary of an apply on stdout; success, or a failure that says how many
-/// changes did not go through.
-pub(super) fn report_outcome(plan: &Plan, report: &Report, output: Output) -> Result<u8, Failure> {
-    let style = output.stdout;
-    let mut stdout = std::io::stdout().lock();
-    if report.complete() {
-        let _ = writeln!(
-            stdout,
-            "\n{} {} applied.",
-            style.bold("Apply complete!"),
-            render::breakdown::count(report.applied(), "change")
-        );
-        return Ok(exit::OK);
-    }
-    let _ = writeln!(
-        stdout,
-        "\n{} {} applied, {} failed, {} skipped.",
-        style.destroy(&style.bold("Apply incomplete:")),
-        report.applied(),
-        report.failed(),
-        report.skipped()
-    );
-    for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
-        match outcome {
-            ChangeOutcome::Failed { failure, lines, .. } => {
-                let _ = writeln!(
-                    stdout,
-                    "  {} {}: {}",
-                    style.destroy("failed"),
-                    safe(&change.address),
-                    safe(&failure.to_string())
-                );
-                for line in lines {
-                    let _ = writeln!(stdout, "      done before it: {}", safe(line));
-                }
-                if let Some(help) = failure.help() {
-                    let _ = writeln!(stdout, "      help: {}", safe(&help));
-                }
-            }
-            ChangeOutcome::Skipped { because } => {
-                let _ = writeln!(
-                    stdout,
-                    "  skipped {}: {} failed",
-                    safe(&change.address),
-                    safe(because)
-                );
-            }
-            ChangeOutcome::Applied { .. } => {}
+) -> Result<(ScimClient, Plan), Failure> {
+    if !args.scope.targets.is_empty() || !args.scope.excludes.is_empty() {
+        return Err(Message {
+            code: "apply::scope_with_plan_file",
+            text:
+                "--target and --exclude cannot limit a saved plan: it is applied as it was reviewed"
+                    .to_string(),
+            help: "limit the plan when you make it: `scimform plan --target … --out FILE`"
+                .to_string(),
         }
+        .into());
     }
-    Err(Message {
-        code: "apply::incomplete",
-        text: format!(
-            "apply did not complete: {} of {} changes failed and {} were skipped",
-            report.failed(),
-            report.outcomes.len(),
-            report.skipped()
-        ),
-        help: "fix the causes listed above, then run `scimform plan` to see what remains (applied changes are not planned again)".to_string(),
+    let plan = match Plan::read(path) {
+        Ok(plan) => plan,
+        Err(error) => {
+            let refused = matches!(
+                error.kind,
+                PlanFileErrorKind::OlderFormat(_) | PlanFileErrorKind::NewerFormat(_)
+            );
+            let mut failure: Failure = error.into();
+            if refused {
+                failure.code = exit::REFUSED;
+            }
+            return Err(failure);
+        }
+    };
+    let declared = config::load_dir(&args.config.dir)?;
+    if declared.digest != plan.config_digest && !output.quiet {
+        eprintln!(
+            "{} the configuration in {} differs from the one this plan was made from ({} now, {} in the plan); applying the plan as it was reviewed.",
+            output.stderr.update("Warning:"),
+            args.config.dir.display(),
+            declared.digest,
+            safe(&plan.config_digest)
+        );
     }
-    .into())
+    let client = settings::connect(&declared.target, output).await?;
+    if client.base_url() != plan.target.url {
+        return Err(refusal(
+            "apply::other_target",
+            format!(
+                "the plan was made for {}, and the target is {}",
+                safe(&plan.target.url),
+                safe(client.base_url())
+            ),
+            "apply a plan to the directory it was made for: check SCIMFORM_URL and target.url, or plan again",
+        ));
+    }
+    if client.profile().name != plan.target.profile {
+        return Err(refusal(
+            "apply::other_profile",
+            format!(
+                "the plan was made with the {} profile, and the target now uses {}",
+                safe(&plan.target.profile),
+                client.profile().name
+            ),
+            "plan again with the current configuration",
+        ));
+    }
+    print_plan(&plan, output);
+    if plan.refused() && !args.force {
+        refused_notice(&plan, output);
+        return Err(refusal(
+            "apply::guard",
+            format!(
+                "the plan file records {} tripped",
+                render::breakdown::count(plan.guards.trips.len(), "safety guard")
+            ),
+            "review the trips above; apply it with --force if the changes are intended",
+        ));
+    }
+    let live = read(&client, output).await?;
+    let stale = plan::stale_changes(&plan, &live);
+    if !stale.is_empty() {
+        let mut text = format!(
+            "the plan is stale: {} changed since it was made",
+            render::breakdown::count(stale.len(), "object")
+        );
+        for s in stale.iter().take(50) {
+            text.push_str(&format!("\n  - {}: {}", safe(&s.address), safe(&s.what)));
+        }
+        if stale.len() > 50 {
+            text.push_str(&format!("\n  - … and {} more", stale.len() - 50));
+        }
+        return Err(refusal(
+            "apply::stale_plan",
+            text,
+            "nothing was written; run `scimform plan --out FILE` again, review it, and apply the new plan",
+        ));
+    }
+    Ok((client, plan))
 }
 
 /// Ask on the terminal; refuse when there is none.

@@ -30,9 +30,11 @@ use super::guards::{self, GroupOutcome, ProtectedRemoval};
 use super::matching::{self, How, PlanErrors};
 use super::members::{self, Directory, Resolved};
 use super::model::{
-    Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanTarget, Summary, Unmanaged, UnmanagedObject,
+    Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanTarget, Scope, Summary, Unmanaged,
+    UnmanagedObject,
 };
 use super::order::dependency_order;
+use super::scope;
 use crate::config::{
     Declared, DeclaredGroup, DeclaredUser, UnmanagedGroups, UnmanagedUsers, name_matches,
 };
@@ -51,6 +53,8 @@ pub struct PlanContext {
     pub created_at: String,
     /// The configuration's git commit, if known.
     pub git_commit: Option<String>,
+    /// `--target`/`--exclude`, when the plan is limited.
+    pub scope: Option<Scope>,
 }
 
 impl PlanContext {
@@ -66,6 +70,7 @@ impl PlanContext {
             },
             created_at: "1970-01-01T00:00:00Z".to_string(),
             git_commit: None,
+            scope: None,
         }
     }
 }
@@ -198,21 +203,11 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     // 3. Groups.
     let mut group_creates = Vec::new();
     let mut group_updates = Vec::new();
-    let mut outcomes = Vec::new();
-    let mut removals = Vec::new();
     for ((group, found), replaced) in groups.iter().zip(&group_matches.found).zip(&replaced) {
         let address = format!("group {}", group.display_name);
         let mut protected = protected_groups.contains(&group.display_name.to_lowercase());
         let Some((l, how)) = found else {
             let members = members::created_members(group, &directory);
-            outcomes.push(GroupOutcome {
-                address: address.clone(),
-                privileged: group.privileged,
-                min_members: group.min_members,
-                before: None,
-                after: members.len(),
-                changed: true,
-            });
             group_creates.push(create_group(group, members, protected));
             continue;
         };
@@ -221,22 +216,6 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         let resource = live_group.resource();
         let member_changes =
             members::group_members(group, live_group, &directory, *replaced, &mut notes);
-        outcomes.push(GroupOutcome {
-            address: address.clone(),
-            privileged: group.privileged,
-            min_members: group.min_members,
-            before: Some(live_group.members.len()),
-            after: member_changes.after,
-            changed: false,
-        });
-        for user in &member_changes.removes {
-            if protected_users.contains(&user.to_lowercase()) {
-                removals.push(ProtectedRemoval {
-                    user: user.clone(),
-                    group: address.clone(),
-                });
-            }
-        }
         let mut attributes = Vec::new();
         let renamed = !live_group
             .display_name
@@ -273,13 +252,6 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
                 keep: member_changes.keep,
             },
         };
-        let changed = *replaced
-            || !change.attributes.is_empty()
-            || !change.members.add.is_empty()
-            || !change.members.remove.is_empty();
-        if let Some(outcome) = outcomes.last_mut() {
-            outcome.changed = changed;
-        }
         if *replaced {
             change.action = Action::Replace;
             // The new group carries the externalId it has (or the declared one).
@@ -365,19 +337,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         }
         if policy.unmanaged_groups == UnmanagedGroups::Delete {
             let protected = protected_groups.contains(&group.display_name.to_lowercase());
-            let change = delete_group(group, &directory, protected);
-            for member in &change.members.remove {
-                if member.r#type == MemberType::User
-                    && let Some(name) = &member.name
-                    && protected_users.contains(&name.to_lowercase())
-                {
-                    removals.push(ProtectedRemoval {
-                        user: name.clone(),
-                        group: change.address.clone(),
-                    });
-                }
-            }
-            destroys.push(change);
+            destroys.push(delete_group(group, &directory, protected));
         } else {
             unmanaged.groups.push(UnmanagedObject {
                 name: group.display_name.clone(),
@@ -399,6 +359,9 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     changes.extend(group_creates);
     changes.extend(group_updates);
     changes.extend(destroys);
+    if let Some(scope) = &context.scope {
+        changes = scope::limit(changes, scope, &mut notes);
+    }
     for change in &mut changes {
         change.destructive = guards::destroy_weight(change) > 0;
     }
@@ -428,6 +391,8 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
                 .filter(|(i, _)| !ignored_users[*i] && !user_matches.claimed[*i])
                 .count()
         };
+    let outcomes = group_outcomes(&changes, &groups);
+    let removals = protected_removals(&changes, &protected_users);
     let guards = guards::evaluate(&changes, &outcomes, &removals, policy, managed_users);
 
     Ok(Plan {
@@ -437,13 +402,70 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         git_commit: context.git_commit.clone(),
         target: context.target.clone(),
         config_digest: declared.digest.clone(),
-        scope: None,
+        scope: context.scope.clone(),
         summary: Summary::of(&changes),
         guards,
         changes,
         unmanaged,
         notes,
     })
+}
+
+/// What the guards need about the declared groups the plan changes: privileged,
+/// `min_members`, and their member counts before and after.
+fn group_outcomes(changes: &[Change], groups: &[&DeclaredGroup]) -> Vec<GroupOutcome> {
+    let declared: std::collections::HashMap<&str, &DeclaredGroup> = groups
+        .iter()
+        .map(|g| (g.display_name.as_str(), *g))
+        .collect();
+    changes
+        .iter()
+        .filter(|c| c.resource == ResourceType::Group && c.action != Action::Delete)
+        .filter_map(|change| {
+            let group = declared.get(change.name.as_str())?;
+            let before = change.fingerprint.as_ref().and_then(|f| f.members);
+            let after = match change.action {
+                Action::Create => change.members.add.len(),
+                Action::Replace => change.members.keep.len() + change.members.add.len(),
+                _ => (before.unwrap_or(0) + change.members.add.len())
+                    .saturating_sub(change.members.remove.len()),
+            };
+            Some(GroupOutcome {
+                address: change.address.clone(),
+                privileged: group.privileged,
+                min_members: group.min_members,
+                before: if change.action == Action::Create {
+                    None
+                } else {
+                    before
+                },
+                after,
+                changed: true,
+            })
+        })
+        .collect()
+}
+
+/// Every removal of a protected user from a group, by any change.
+fn protected_removals(
+    changes: &[Change],
+    protected_users: &std::collections::HashSet<String>,
+) -> Vec<ProtectedRemoval> {
+    let mut removals = Vec::new();
+    for change in changes.iter().filter(|c| c.resource == ResourceType::Group) {
+        for member in &change.members.remove {
+            if member.r#type == MemberType::User
+                && let Some(name) = &member.name
+                && protected_users.contains(&name.to_lowercase())
+            {
+                removals.push(ProtectedRemoval {
+                    user: name.clone(),
+                    group: change.address.clone(),
+                });
+            }
+        }
+    }
+    removals
 }
 
 /// What DELETE of a user does, for the plan's words.

@@ -15,6 +15,8 @@ mod matching;
 mod members;
 mod model;
 mod order;
+mod scope;
+mod stale;
 
 #[cfg(test)]
 mod properties;
@@ -35,3 +37,5 @@ pub use model::{
     Capabilities, DestroyBudget, GuardKind, GuardTrip, Guards, Note, NoteKind, PLAN_FORMAT_VERSION,
     Plan, PlanTarget, Scope, Summary, Unmanaged, UnmanagedObject,
 };
+pub use scope::{Selector, SelectorError, check as check_scope};
+pub use stale::{Stale, stale_changes};

@@ -265,6 +265,8 @@ pub enum NoteKind {
     ReplacedGroupLeavesParents,
     /// What DELETE means at this provider.
     DeleteSemantics,
+    /// A `--target`/`--exclude` that matches no change.
+    ScopeMatchesNothing,
 }
 
 impl Plan {

@@ -12,6 +12,7 @@
 
 mod support;
 
+mod ci_recipes;
 mod config_cli;
 mod config_corpus;
 mod config_diagnostics;
@@ -28,4 +29,5 @@ mod interop_scim2_server;
 mod interop_scim2_server_probe;
 mod interop_scimmy;
 mod interop_scimmy_probe;
+mod plan_files;
 mod schema;

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 
 /// The environment variable the cycle's config names in `target.token_env`.
-pub(crate) const TOKEN_ENV: &str = "E2E_SCIM_TOKEN";
+pub(crate) const TOKEN_ENV: &str = "SCIMFORM_E2E_TOKEN";
 
 pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -48,6 +48,16 @@ fn finish(output: &Output) -> Run {
 /// Run `scimform ARGS` with `-C dir`, the token in `TOKEN_ENV` (when given), no colour,
 /// and none of the developer's own scimform variables.
 pub(crate) fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
+    scimform_with(dir, token, args, &[])
+}
+
+/// [`scimform`] with extra environment variables.
+pub(crate) fn scimform_with(
+    dir: &Path,
+    token: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimform"));
     command
         .args(args)
@@ -61,6 +71,7 @@ pub(crate) fn scimform(dir: &Path, token: Option<&str>, args: &[&str]) -> Run {
     if let Some(token) = token {
         command.env(TOKEN_ENV, token);
     }
+    command.envs(env.iter().copied());
     finish(&command.output().expect("running the scimform binary"))
 }
 

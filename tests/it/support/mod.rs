@@ -3,6 +3,7 @@
 
 pub(crate) mod cycle;
 pub(crate) mod dev_server;
+pub(crate) mod plans;
 pub(crate) mod probe;
 pub(crate) mod scim2_server;
 pub(crate) mod scimmy;
