@@ -8,6 +8,7 @@
 //! This crate root only declares modules; it holds no logic.
 
 pub mod apply;
+pub mod atlassian;
 pub mod cli;
 pub mod config;
 pub mod export;
@@ -15,3 +16,4 @@ pub mod live;
 pub mod plan;
 pub mod render;
 pub mod scim;
+pub mod secret;

@@ -24,6 +24,19 @@ pub enum StepFailure {
     /// A replace created the new group, but the old one was not deleted because a group
     /// that had to take the new one in its place failed.
     SecondStepSkipped { because: String },
+    /// The server answered 412: the object changed since the plan (its `If-Match`).
+    Stale { address: String },
+    /// A user create was answered 409 and the policy does not adopt existing accounts.
+    ExistsNotAdopted { user: String, id: String },
+    /// What the server sent cannot be used for this change.
+    Unusable { what: String, message: String },
+    /// A link created the SCIM user, but it is not linked to the account it was meant to
+    /// link (Atlassian).
+    NotLinked {
+        user_id: String,
+        expected: String,
+        linked: Option<String>,
+    },
 }
 
 impl From<ScimError> for StepFailure {
@@ -57,6 +70,29 @@ impl fmt::Display for StepFailure {
                 f,
                 "the new group was created, but the old one was kept because {because} failed"
             ),
+            StepFailure::Stale { address } => write!(
+                f,
+                "{address} changed since the plan (the server answered 412 to If-Match); it was not written"
+            ),
+            StepFailure::ExistsNotAdopted { user, id } => write!(
+                f,
+                "a user `{user}` already exists (id {id}) although the read did not show it, and the policy does not adopt existing accounts"
+            ),
+            StepFailure::Unusable { what, message } => write!(f, "{what}: {message}"),
+            StepFailure::NotLinked {
+                user_id,
+                expected,
+                linked,
+            } => match linked {
+                Some(other) => write!(
+                    f,
+                    "SCIM user {user_id} was created but linked to account {other}, not to {expected}"
+                ),
+                None => write!(
+                    f,
+                    "SCIM user {user_id} was created but is not linked to account {expected} (the Atlassian extension is missing)"
+                ),
+            },
         }
     }
 }
@@ -75,6 +111,18 @@ impl StepFailure {
             StepFailure::NoLiveId => {
                 Some("plan again: a plan file must come from `scimform plan --out`".to_string())
             }
+            StepFailure::Stale { .. } => Some(
+                "run `scimform plan` again: the new plan starts from the object as it is now".to_string(),
+            ),
+            StepFailure::ExistsNotAdopted { .. } => Some(
+                "add email or externalId to policy.match_users_by to adopt such accounts, or remove the account from the directory, then plan again".to_string(),
+            ),
+            StepFailure::NotLinked { .. } => Some(
+                "check the account in admin.atlassian.com (its email, whether it is managed); the SCIM user exists: run `scimform plan` to see what remains".to_string(),
+            ),
+            StepFailure::Unusable { .. } => Some(
+                "check the server's answers (`-v`, the audit log); the change was not made".to_string(),
+            ),
             StepFailure::SecondStepSkipped { .. } => Some(
                 "fix the failure above and apply again; the old group stays until then".to_string(),
             ),

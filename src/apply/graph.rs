@@ -54,7 +54,7 @@ impl Graph {
         // Objects this plan creates, by (type, folded name): the step that creates them.
         let mut created: HashMap<(MemberType, String), usize> = HashMap::new();
         for (i, change) in changes.iter().enumerate() {
-            let makes_object = change.action == Action::Create
+            let makes_object = matches!(change.action, Action::Create | Action::Link)
                 || (change.action == Action::Replace && change.resource == ResourceType::Group);
             if makes_object {
                 let kind = match change.resource {

@@ -11,35 +11,61 @@
 mod execute;
 mod failure;
 mod graph;
+mod groups;
 mod member_patch;
+mod put;
+mod state;
+mod users;
 
 pub use failure::StepFailure;
 pub use member_patch::{batches, remove_operations};
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use crate::plan::{Change, Plan};
 use crate::scim::ScimClient;
-use execute::{RunState, StepDone, delete_replaced, main_step};
+use execute::{StepDone, delete_replaced, main_step};
 use graph::{Graph, Step};
+use state::RunState;
 
 /// How to apply.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ApplyOptions {
     /// Steps in flight at once (the client also bounds its requests in flight and rate).
     pub concurrency: usize,
+    /// Once raised, no new step starts; the steps in flight finish.
+    pub interrupt: Option<Arc<Interrupt>>,
 }
 
 impl ApplyOptions {
-    /// The profile's concurrency.
+    /// Four changes per request the client may have in flight: a change that waits
+    /// (a backoff after a 429, a dependency) holds no request slot, so others may use
+    /// it; the client still bounds the requests in flight and their rate.
     pub fn for_client(client: &ScimClient) -> ApplyOptions {
         ApplyOptions {
-            concurrency: client.profile().concurrency.max(1) as usize,
+            concurrency: client.profile().concurrency.max(1) as usize * 4,
+            interrupt: None,
         }
+    }
+}
+
+/// A request to stop an apply (Ctrl-C): no new step starts, those in flight finish.
+#[derive(Debug, Default)]
+pub struct Interrupt(AtomicBool);
+
+impl Interrupt {
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -111,6 +137,8 @@ pub enum ChangeOutcome {
     },
     /// Not attempted, because a change it needs failed or was skipped.
     Skipped { because: String },
+    /// Not attempted, because the apply was interrupted.
+    Interrupted,
 }
 
 /// Every change's outcome, in plan order.
@@ -130,6 +158,16 @@ impl Report {
 
     pub fn skipped(&self) -> usize {
         self.count(|o| matches!(o, ChangeOutcome::Skipped { .. }))
+    }
+
+    /// Changes not attempted because the apply was interrupted.
+    pub fn not_run(&self) -> usize {
+        self.count(|o| matches!(o, ChangeOutcome::Interrupted))
+    }
+
+    /// Whether the apply was interrupted before every change ran.
+    pub fn interrupted(&self) -> bool {
+        self.not_run() > 0
     }
 
     /// Whether every change was carried out.
@@ -161,7 +199,8 @@ pub async fn apply(
     observer: &dyn Observer,
 ) -> Report {
     let graph = Graph::of(plan);
-    let run = RunState::new(client);
+    let run = RunState::new(client, plan);
+    let interrupted = || options.interrupt.as_ref().is_some_and(|i| i.raised());
     let steps = graph.steps.len();
     let mut waiting: Vec<usize> = graph.depends_on.iter().map(Vec::len).collect();
     let mut state = vec![State::Waiting; steps];
@@ -175,7 +214,7 @@ pub async fn apply(
     let mut running = FuturesUnordered::new();
     let concurrency = options.concurrency.max(1);
     loop {
-        while running.len() < concurrency {
+        while running.len() < concurrency && !interrupted() {
             let Some(Reverse(s)) = ready.pop() else { break };
             if state[s] != State::Waiting {
                 continue;
@@ -189,13 +228,14 @@ pub async fn apply(
                 step: kind_of(step),
             });
             let run = &run;
-            running.push(async move {
+            let address: Arc<str> = Arc::from(change.address.as_str());
+            running.push(crate::scim::for_change(address, async move {
                 let result = match step {
                     Step::Main(_) => main_step(change, run).await,
                     Step::DeleteReplaced(_) => delete_replaced(change, run).await,
                 };
                 (s, result)
-            });
+            }));
         }
         let Some((s, result)) = running.next().await else {
             break;
@@ -236,9 +276,21 @@ pub async fn apply(
     let outcomes = results
         .into_iter()
         .zip(skipped_because)
-        .map(|(steps, because)| outcome(steps, because))
+        .zip(&plan.changes)
+        .map(|((steps, because), change)| {
+            outcome(
+                steps,
+                because,
+                change.action == crate::plan::Action::Replace,
+            )
+        })
         .collect();
     Report { outcomes }
+}
+
+/// A change none of whose steps ran.
+fn not_run() -> ChangeOutcome {
+    ChangeOutcome::Interrupted
 }
 
 fn kind_of(step: Step) -> StepKind {
@@ -281,6 +333,7 @@ fn skip_dependents(
 fn outcome(
     steps: Vec<(Step, Result<StepDone, StepFailure>)>,
     because: Option<String>,
+    needs_second: bool,
 ) -> ChangeOutcome {
     let mut lines = Vec::new();
     let mut notes = Vec::new();
@@ -316,9 +369,17 @@ fn outcome(
             lines,
             notes,
         },
-        None if ran_main || ran_second => ChangeOutcome::Applied { lines, notes },
-        None => ChangeOutcome::Skipped {
-            because: "nothing ran".to_string(),
+        None if ran_main && (ran_second || !needs_second) => {
+            ChangeOutcome::Applied { lines, notes }
+        }
+        // A replace whose second step did not run: interrupted between the two.
+        None if ran_main => ChangeOutcome::Failed {
+            failure: StepFailure::SecondStepSkipped {
+                because: "the apply was interrupted".to_string(),
+            },
+            lines,
+            notes,
         },
+        None => not_run(),
     }
 }

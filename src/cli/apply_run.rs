@@ -4,29 +4,40 @@
 //! The engine (`crate::apply`) never prints; this file turns its events and report into
 //! output. Everything from the server passes through `text::safe`.
 
+use std::fmt::Write as _;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde_json::{Value, json};
 
 use super::args::{ApplyArgs, OutcomeFormat};
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
-use crate::apply::{self, ApplyOptions, ChangeOutcome, Event, Observer, Report, StepKind};
+use crate::apply::{
+    self, ApplyOptions, ChangeOutcome, Event, Interrupt, Observer, Report, StepKind,
+};
 use crate::plan::Plan;
 use crate::render::{self, Style, text::safe};
 use crate::scim::ScimClient;
 use crate::{config, plan};
 
-/// Apply `plan`, report, and (with `--verify`) plan again.
+/// Apply `plan`, report, and (with `--verify`) plan again. Ctrl-C (or SIGTERM) stops
+/// starting changes, lets those in flight finish, prints the report and exits 130; a
+/// second Ctrl-C exits at once.
 pub(super) async fn execute_and_report(
     plan: &Plan,
     client: &ScimClient,
-    options: ApplyOptions,
+    mut options: ApplyOptions,
     args: &ApplyArgs,
     output: Output,
 ) -> Result<u8, Failure> {
+    let interrupt = Arc::new(Interrupt::default());
+    options.interrupt = Some(Arc::clone(&interrupt));
+    let watcher = tokio::spawn(watch_signals(interrupt, output));
     let report = execute(plan, client, options, output, args.format).await;
+    watcher.abort();
     let code = report_outcome(plan, &report, output, args.format)?;
     if args.verify {
         verify(args, client, output).await?;
@@ -34,7 +45,47 @@ pub(super) async fn execute_and_report(
     Ok(code)
 }
 
-/// Execute a plan; with human output, one result line per step on stdout as it finishes.
+/// The first Ctrl-C or SIGTERM interrupts (no new changes); the second exits at once.
+async fn watch_signals(interrupt: Arc<Interrupt>, output: Output) {
+    for seen in 0.. {
+        if !next_signal().await {
+            return;
+        }
+        if seen > 0 {
+            note!(
+                "\nInterrupted again: stopping now; changes in flight may or may not have been made. Run `scimform plan` to see."
+            );
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        }
+        interrupt.raise();
+        note!(
+            "\n{} no new changes will start; waiting for those in flight (Ctrl-C again to stop at once).",
+            output.stderr.update("Interrupted:")
+        );
+    }
+}
+
+/// Wait for Ctrl-C or SIGTERM; false when signals cannot be watched.
+async fn next_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.is_ok(),
+            received = terminate.recv() => received.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// Execute a plan; with human output, one result line per step on stdout as it
+/// finishes, and a progress bar on stderr when it is a terminal.
 pub(super) async fn execute(
     plan: &Plan,
     client: &ScimClient,
@@ -45,28 +96,79 @@ pub(super) async fn execute(
     if format == OutcomeFormat::Json {
         return apply::apply(plan, client, options, &apply::Silent).await;
     }
-    let mut stdout = std::io::stdout();
-    let _ = writeln!(stdout);
+    let _ = writeln!(crate::secret::stdout());
+    let bar = (output.stderr_is_terminal && !output.quiet).then(|| {
+        let bar = ProgressBar::with_draw_target(
+            Some(plan.changes.len() as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) =
+            ProgressStyle::with_template("Applying [{bar:30}] {pos}/{len} changes {msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    });
     let observer = Lines {
         style: output.stdout,
-        out: Mutex::new(()),
+        out: Mutex::new(Counts::default()),
+        bar,
     };
-    apply::apply(plan, client, options, &observer).await
+    let report = apply::apply(plan, client, options, &observer).await;
+    if let Some(bar) = &observer.bar {
+        bar.finish_and_clear();
+    }
+    report
 }
 
-/// Result lines as steps finish.
+#[derive(Default)]
+struct Counts {
+    failed: usize,
+    skipped: usize,
+}
+
+/// Result lines as steps finish (above the progress bar, when there is one).
 struct Lines {
     style: Style,
-    out: Mutex<()>,
+    out: Mutex<Counts>,
+    bar: Option<ProgressBar>,
+}
+
+impl Lines {
+    fn print(&self, text: &str) {
+        let write = || {
+            let mut stdout = crate::secret::stdout();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn advance(&self, counts: &Counts) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if counts.failed + counts.skipped > 0 {
+                bar.set_message(format!(
+                    "({} failed, {} skipped)",
+                    counts.failed, counts.skipped
+                ));
+            }
+        }
+    }
 }
 
 impl Observer for Lines {
     fn event(&self, event: &Event<'_>) {
-        let _guard = self.out.lock();
-        let mut stdout = std::io::stdout().lock();
+        let mut counts = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let style = self.style;
-        let _ = match event {
-            Event::Started { .. } => Ok(()),
+        match event {
+            Event::Started { .. } => {}
             Event::Succeeded {
                 change,
                 line,
@@ -78,35 +180,43 @@ impl Observer for Lines {
                     StepKind::Change => "",
                     StepKind::DeleteReplaced => " (old group)",
                 };
-                let mut result = writeln!(
-                    stdout,
-                    "{}{what}: {}",
+                let mut text = format!(
+                    "{}{what}: {}\n",
                     style.bold(&safe(&change.address)),
                     safe(line)
                 );
                 for note in *notes {
-                    result = result.and_then(|()| writeln!(stdout, "  note: {}", safe(note)));
+                    let _ = writeln!(text, "  note: {}", safe(note));
                 }
-                result
+                self.print(&text);
+                if *step == StepKind::Change {
+                    self.advance(&counts);
+                }
             }
             Event::Failed {
                 change, failure, ..
-            } => writeln!(
-                stdout,
-                "{}: {} {}",
-                style.bold(&safe(&change.address)),
-                style.destroy("failed:"),
-                safe(&failure.to_string())
-            ),
+            } => {
+                counts.failed += 1;
+                self.print(&format!(
+                    "{}: {} {}\n",
+                    style.bold(&safe(&change.address)),
+                    style.destroy("failed:"),
+                    safe(&failure.to_string())
+                ));
+                self.advance(&counts);
+            }
             Event::Skipped {
                 change, because, ..
-            } => writeln!(
-                stdout,
-                "{}: skipped, because {} failed",
-                style.bold(&safe(&change.address)),
-                safe(because)
-            ),
-        };
+            } => {
+                counts.skipped += 1;
+                self.print(&format!(
+                    "{}: skipped, because {} failed\n",
+                    style.bold(&safe(&change.address)),
+                    safe(because)
+                ));
+                self.advance(&counts);
+            }
+        }
     }
 }
 
@@ -118,7 +228,7 @@ pub(super) fn report_outcome(
     output: Output,
     format: OutcomeFormat,
 ) -> Result<u8, Failure> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::secret::stdout();
     match format {
         OutcomeFormat::Json => {
             let mut text =
@@ -130,6 +240,22 @@ pub(super) fn report_outcome(
     }
     if report.complete() {
         return Ok(exit::OK);
+    }
+    if report.interrupted() {
+        return Err(Failure {
+            diagnostic: Box::new(Message {
+                code: "apply::interrupted",
+                text: format!(
+                    "apply interrupted: {} applied, {} failed, {} skipped, {} not started",
+                    report.applied(),
+                    report.failed(),
+                    report.skipped(),
+                    report.not_run()
+                ),
+                help: "run `scimform plan` to see what remains, then apply again".to_string(),
+            }),
+            code: exit::INTERRUPTED,
+        });
     }
     Err(Message {
         code: "apply::incomplete",
@@ -156,11 +282,12 @@ fn human_report(plan: &Plan, report: &Report, style: Style, out: &mut dyn Write)
     }
     let _ = writeln!(
         out,
-        "\n{} {} applied, {} failed, {} skipped.",
+        "\n{} {} applied, {} failed, {} skipped, {} not started.",
         style.destroy(&style.bold("Apply incomplete:")),
         report.applied(),
         report.failed(),
-        report.skipped()
+        report.skipped(),
+        report.not_run()
     );
     for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
         match outcome {
@@ -192,6 +319,13 @@ fn human_report(plan: &Plan, report: &Report, style: Style, out: &mut dyn Write)
                     "  skipped {}: {} failed",
                     safe(&change.address),
                     safe(because)
+                );
+            }
+            ChangeOutcome::Interrupted => {
+                let _ = writeln!(
+                    out,
+                    "  not started {}: the apply was interrupted",
+                    safe(&change.address)
                 );
             }
             ChangeOutcome::Applied { .. } => {}
@@ -243,6 +377,9 @@ fn outcome_json(plan: &Plan, report: &Report) -> Value {
                     entry["outcome"] = json!("skipped");
                     entry["because"] = json!(because);
                 }
+                ChangeOutcome::Interrupted => {
+                    entry["outcome"] = json!("not_started");
+                }
             }
             entry
         })
@@ -252,6 +389,7 @@ fn outcome_json(plan: &Plan, report: &Report) -> Value {
         "applied": report.applied(),
         "failed": report.failed(),
         "skipped": report.skipped(),
+        "not_started": report.not_run(),
         "changes": changes,
     })
 }
@@ -264,7 +402,7 @@ async fn verify(args: &ApplyArgs, client: &ScimClient, output: Output) -> Result
     let again = plan::diff(&declared, &live, &context)?;
     if !again.has_changes() {
         if !output.quiet {
-            eprintln!("Verified: the directory now matches the configuration.");
+            note!("Verified: the directory now matches the configuration.");
         }
         return Ok(());
     }
@@ -273,11 +411,12 @@ async fn verify(args: &ApplyArgs, client: &ScimClient, output: Output) -> Result
         render::breakdown::count(again.changes.len(), "object")
     );
     for change in again.changes.iter().take(50) {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n  - {}: {}",
             safe(&change.address),
             safe(&change.reason)
-        ));
+        );
     }
     Err(Message {
         code: "apply::verify",

@@ -213,7 +213,7 @@ pub struct ApplyArgs {
     /// .scimform/audit/ in the configuration directory).
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
-    /// Limit the plan (only without a PLAN_FILE, which is applied as it is).
+    /// Limit the plan (only without a `PLAN_FILE`, which is applied as it is).
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -243,6 +243,11 @@ pub struct ExportArgs {
     /// Overwrite files that already exist in the output directory.
     #[arg(long)]
     pub force: bool,
+    /// Write the managed Atlassian accounts outside the SCIM directory (those SAML
+    /// just-in-time provisioning created) as users to declare, instead of the directory.
+    /// Needs `target.atlassian` in the configuration.
+    #[arg(long)]
+    pub atlassian_unsynced: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -310,7 +315,36 @@ pub struct DevServerArgs {
     /// Insert a new user before everyone else between two page reads of a user list.
     #[arg(long)]
     pub page_drift: bool,
+    /// Answer PATCH of users with 501 Not Implemented, while the service provider config
+    /// still says PATCH is supported (PUT works; group PATCH is unaffected).
+    #[arg(long)]
+    pub patch_users_not_implemented: bool,
+    /// Create groups without the members a group POST carries (the 201 answer shows
+    /// none); PATCH adds them afterwards.
+    #[arg(long)]
+    pub ignore_members_on_create: bool,
+    /// Answer list and search requests that carry `count` with 400 invalidValue; without
+    /// it they get pages of the default size.
+    #[arg(long)]
+    pub refuse_count: bool,
+    /// Answer every write to the group with this displayName (any case) with 403: PATCH,
+    /// PUT, DELETE, a POST creating it, a rename to it. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub refuse_writes_to_group: Vec<String>,
     /// Start with generated users, groups and memberships, e.g. 100000,10000,1000000.
     #[arg(long, value_name = "USERS,GROUPS,MEMBERSHIPS")]
     pub seed_synthetic: Option<scimform_devserver::SyntheticSize>,
+    /// With --emulate atlassian: the organisation's verified domains, accounts and SCIM
+    /// links, from this JSON file; accounts marked synced start as users of the directory.
+    #[arg(long, value_name = "FILE")]
+    pub atlassian_accounts: Option<PathBuf>,
+    /// With --emulate atlassian: the organisation API key (for /admin/...), distinct from
+    /// --token. Without it the organisation API answers 401.
+    #[arg(
+        long,
+        value_name = "T",
+        env = "SCIMFORM_DEV_ATLASSIAN_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub atlassian_admin_token: Option<String>,
 }

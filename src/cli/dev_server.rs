@@ -7,7 +7,8 @@ use super::args::DevServerArgs;
 use super::report::{Failure, Message, exit};
 use super::settings::Output;
 use scimform_devserver::{
-    Behaviour, DevServer, DevServerError, DevServerOptions, Emulation, Faults,
+    AtlassianOptions, Behaviour, DevServer, DevServerError, DevServerOptions, Emulation,
+    EmulationProfile, Faults, Quirks,
 };
 
 pub(super) async fn run(args: &DevServerArgs, output: Output) -> Result<u8, Failure> {
@@ -63,12 +64,23 @@ fn options(args: &DevServerArgs) -> DevServerOptions {
             lie_total: args.lie_total,
             page_drift: args.page_drift,
         },
+        quirks: Quirks {
+            patch_users_not_implemented: args.patch_users_not_implemented,
+            ignore_members_on_create: args.ignore_members_on_create,
+            refuse_count: args.refuse_count,
+            refuse_writes_to_groups: args.refuse_writes_to_group.clone(),
+        },
         seed: args.seed,
+    };
+    options.atlassian = AtlassianOptions {
+        accounts: args.atlassian_accounts.clone(),
+        admin_token: args.atlassian_admin_token.clone(),
     };
     options
 }
 
-/// One line saying what the server emulates and injects, with the seed to repeat it.
+/// One line saying what the server emulates, injects and which quirks it shows, with the
+/// seed to repeat it.
 fn describe(args: &DevServerArgs, seed: u64) -> String {
     let mut faults = Vec::new();
     if args.latency_ms > 0 {
@@ -95,12 +107,48 @@ fn describe(args: &DevServerArgs, seed: u64) -> String {
     } else {
         faults.join(", ")
     };
+    let mut quirks = Vec::new();
+    for (on, name) in [
+        (
+            args.patch_users_not_implemented,
+            "patch-users-not-implemented",
+        ),
+        (args.ignore_members_on_create, "ignore-members-on-create"),
+        (args.refuse_count, "refuse-count"),
+    ] {
+        if on {
+            quirks.push(name.to_string());
+        }
+    }
+    for group in &args.refuse_writes_to_group {
+        quirks.push(format!("refuse-writes-to-group {group:?}"));
+    }
+    let quirks = if quirks.is_empty() {
+        String::new()
+    } else {
+        format!("; quirks: {}", quirks.join(", "))
+    };
     let synthetic = args
         .seed_synthetic
         .map(|s| format!("; seeded with {s} synthetic users,groups,memberships"))
         .unwrap_or_default();
+    let organisation = if args.emulate == EmulationProfile::Atlassian {
+        format!(
+            "; organisation API under /admin (accounts: {}; admin key: {})",
+            args.atlassian_accounts
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |p| p.display().to_string()),
+            if args.atlassian_admin_token.is_some() {
+                "set"
+            } else {
+                "none, every request 401"
+            }
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "emulating {}; {faults}; seed {seed}{synthetic}",
+        "emulating {}; {faults}{quirks}; seed {seed}{synthetic}{organisation}",
         args.emulate
     )
 }
@@ -132,7 +180,7 @@ pub(super) fn start_failure(error: &DevServerError) -> Failure {
         ),
         DevServerError::InvalidOptions(_) => (
             "dev_server::invalid_options",
-            "check the fault rates (they may add up to at most 1) and --seed-synthetic".to_string(),
+            "check the fault rates (they may add up to at most 1), --seed-synthetic, and that --atlassian-accounts and --atlassian-admin-token come with --emulate atlassian".to_string(),
         ),
     };
     Message {

@@ -4,8 +4,18 @@
 //! Commands wire the other modules together; they hold no planning or protocol logic.
 //! `main.rs` calls [`main`] and nothing else.
 
+/// `eprintln!`, through the redaction of every secret the run holds (`crate::secret`).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(crate::secret::stderr(), $($arg)*);
+    }};
+}
+
 mod apply_run;
 mod args;
+mod atlassian;
+mod audit;
 mod context;
 mod demo;
 mod dev_server;
@@ -19,7 +29,7 @@ mod validate;
 
 pub use args::Cli;
 pub use report::{Failure, exit, render_diagnostic};
-pub use settings::{DEFAULT_TOKEN_ENV, URL_ENV};
+pub use settings::{DEFAULT_TOKEN_ENV, TOKEN_ENV_PREFIX, URL_ENV};
 
 use clap::Parser;
 use clap::error::ErrorKind;

@@ -7,7 +7,9 @@
 //! when the plan has changes; 3 when a safety guard refuses the plan (without `--force`)
 //! or a saved plan is refused (another target, another format, stale).
 
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 
 use super::args::{ApplyArgs, PlanArgs, PlanFormat, PlanView, ScopeArgs, ShowArgs};
 use super::report::{Failure, Message, exit};
@@ -15,20 +17,27 @@ use super::settings::{self, Output};
 use crate::apply::ApplyOptions;
 use crate::plan::{Plan, PlanContext, PlanFileErrorKind, PlanTarget, Scope};
 use crate::render::{self, HumanOptions, text::safe};
-use crate::scim::ScimClient;
+use crate::scim::{RequestLog, ScimClient};
 use crate::{config, live, plan};
 
 /// Load, read, diff: the plan for the configuration in `dir`, and a client for its target.
 async fn compute(
     dir: &std::path::Path,
     scope: Option<Scope>,
+    extras: &ClientExtras,
     output: Output,
 ) -> Result<(ScimClient, Plan), Failure> {
     let declared = config::load_dir(dir)?;
-    let client = settings::connect(&declared.target, output).await?;
+    let client = extras.apply(settings::connect(&declared.target, output).await?);
     let live = read(&client, output).await?;
     let mut context = context_for(&client, Some(dir));
     context.scope = scope;
+    if let Some(atlassian) = &declared.target.atlassian {
+        let org =
+            super::atlassian::snapshot(atlassian, &client, &declared, &live, &context, output)
+                .await?;
+        context.atlassian = Some(org);
+    }
     let plan = plan::diff(&declared, &live, &context)?;
     Ok((client, plan))
 }
@@ -36,7 +45,7 @@ async fn compute(
 /// Read the whole directory, saying so with `-v`.
 pub(super) async fn read(client: &ScimClient, output: Output) -> Result<live::Live, Failure> {
     if output.verbose {
-        eprintln!(
+        note!(
             "Reading the directory at {} (profile {}) …",
             safe(client.base_url()),
             client.profile().name
@@ -45,7 +54,7 @@ pub(super) async fn read(client: &ScimClient, output: Output) -> Result<live::Li
     let live = live::read_with_progress(client, &settings::progress(output)).await?;
     if output.verbose {
         let stats = client.stats();
-        eprintln!(
+        note!(
             "Read {} and {} in {} ({} retried).",
             render::breakdown::count(live.users.len(), "user"),
             render::breakdown::count(live.groups.len(), "group"),
@@ -55,8 +64,35 @@ pub(super) async fn read(client: &ScimClient, output: Output) -> Result<live::Li
             ),
             stats.retries
         );
+        if client.count_refused() {
+            note!(
+                "note: the server refused `count` in lists, so pages were read at its default size"
+            );
+        }
+        for notice in &live.notices {
+            note!("note: {}", safe(notice));
+        }
     }
     Ok(live)
+}
+
+/// What an apply adds to the target's client: the audit log, `--concurrency`.
+#[derive(Default)]
+struct ClientExtras {
+    log: Option<Arc<dyn RequestLog>>,
+    concurrency: Option<u16>,
+}
+
+impl ClientExtras {
+    fn apply(&self, mut client: ScimClient) -> ScimClient {
+        if let Some(log) = &self.log {
+            client = client.with_request_log(Arc::clone(log));
+        }
+        if let Some(concurrency) = self.concurrency {
+            client = client.with_concurrency(u32::from(concurrency));
+        }
+        client
+    }
 }
 
 /// The context a plan is computed in: the client's target, now (or `SOURCE_DATE_EPOCH`),
@@ -72,6 +108,7 @@ pub(super) fn context_for(client: &ScimClient, dir: Option<&std::path::Path>) ->
         created_at: super::context::now_rfc3339(),
         git_commit: dir.and_then(super::context::git_commit),
         scope: None,
+        atlassian: None,
     }
 }
 
@@ -90,7 +127,7 @@ fn scope_of(args: &ScopeArgs) -> Result<Option<Scope>, Failure> {
 
 /// Write the plan on stdout in `format` (per person with `--by person`).
 fn print(plan: &Plan, format: PlanFormat, by: Option<PlanView>, output: Output) {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::secret::stdout();
     let _ = match (format, by) {
         (PlanFormat::Json, _) => stdout.write_all(plan.to_json().as_bytes()),
         (PlanFormat::Markdown, _) => render::render_markdown(plan, &mut stdout),
@@ -105,6 +142,18 @@ fn print(plan: &Plan, format: PlanFormat, by: Option<PlanView>, output: Output) 
     let _ = stdout.flush();
 }
 
+/// The plan an apply is about to carry out: on stdout, or on stderr when stdout is for
+/// the JSON outcome.
+fn show_before_apply(plan: &Plan, args: &ApplyArgs, output: Output) {
+    if args.format == super::args::OutcomeFormat::Human {
+        print_plan(plan, output);
+    } else if !output.quiet {
+        let mut stderr = crate::secret::stderr();
+        let options = HumanOptions::new(output.stderr, output.verbose);
+        let _ = render::render_plan(plan, &mut stderr, &options);
+    }
+}
+
 /// The human plan on stdout.
 pub(super) fn print_plan(plan: &Plan, output: Output) {
     print(plan, PlanFormat::Human, None, output);
@@ -112,11 +161,11 @@ pub(super) fn print_plan(plan: &Plan, output: Output) {
 
 pub(super) async fn run_plan(args: &PlanArgs, output: Output) -> Result<u8, Failure> {
     let scope = scope_of(&args.scope)?;
-    let (_, plan) = compute(&args.config.dir, scope, output).await?;
+    let (_, plan) = compute(&args.config.dir, scope, &ClientExtras::default(), output).await?;
     if let Some(path) = &args.out {
         plan.write(path)?;
         if !output.quiet {
-            eprintln!("Saved the plan to {}.", path.display());
+            note!("Saved the plan to {}.", path.display());
         }
     }
     print(&plan, args.format, args.by, output);
@@ -140,7 +189,7 @@ pub(super) fn run_show(args: &ShowArgs, output: Output) -> Result<u8, Failure> {
 
 /// On stderr: the plan was refused, and how to go on.
 fn refused_notice(plan: &Plan, output: Output) {
-    eprintln!(
+    note!(
         "\n{} the plan trips {}; nothing will be applied without --force.",
         output.stderr.destroy(&output.stderr.bold("Refused:")),
         render::breakdown::count(plan.guards.trips.len(), "safety guard")
@@ -160,21 +209,42 @@ fn refusal(code: &'static str, text: String, help: &str) -> Failure {
 }
 
 pub(super) async fn run_apply(args: &ApplyArgs, output: Output) -> Result<u8, Failure> {
-    let (client, plan) = match &args.plan {
-        Some(path) => saved_plan(args, path, output).await?,
-        None => {
-            let scope = scope_of(&args.scope)?;
-            let (client, plan) = compute(&args.config.dir, scope, output).await?;
-            print_plan(&plan, output);
-            if !plan.has_changes() {
-                return Ok(exit::OK);
-            }
-            if plan.refused() && !args.force {
-                refused_notice(&plan, output);
-                return Ok(exit::REFUSED);
-            }
-            (client, plan)
+    let audit = Arc::new(super::audit::AuditLog::open(
+        args.audit_log.as_deref(),
+        &args.config.dir,
+    )?);
+    let log: Arc<dyn RequestLog> = audit.clone();
+    let result = apply_with_log(args, output, log).await;
+    audit.flush();
+    if !output.quiet {
+        note!("Audit log: {}", audit.path.display());
+    }
+    result
+}
+
+async fn apply_with_log(
+    args: &ApplyArgs,
+    output: Output,
+    log: Arc<dyn RequestLog>,
+) -> Result<u8, Failure> {
+    let extras = ClientExtras {
+        log: Some(log),
+        concurrency: args.concurrency,
+    };
+    let (client, plan) = if let Some(path) = &args.plan {
+        saved_plan(args, path, &extras, output).await?
+    } else {
+        let scope = scope_of(&args.scope)?;
+        let (client, plan) = compute(&args.config.dir, scope, &extras, output).await?;
+        show_before_apply(&plan, args, output);
+        if !plan.has_changes() {
+            return Ok(exit::OK);
         }
+        if plan.refused() && !args.force {
+            refused_notice(&plan, output);
+            return Ok(exit::REFUSED);
+        }
+        (client, plan)
     };
     if !plan.has_changes() {
         return Ok(exit::OK);
@@ -182,10 +252,7 @@ pub(super) async fn run_apply(args: &ApplyArgs, output: Output) -> Result<u8, Fa
     if !args.auto_approve {
         confirm()?;
     }
-    let mut options = ApplyOptions::for_client(&client);
-    if let Some(concurrency) = args.concurrency {
-        options.concurrency = usize::from(concurrency);
-    }
+    let options = ApplyOptions::for_client(&client);
     super::apply_run::execute_and_report(&plan, &client, options, args, output).await
 }
 
@@ -195,6 +262,7 @@ pub(super) async fn run_apply(args: &ApplyArgs, output: Output) -> Result<u8, Fa
 async fn saved_plan(
     args: &ApplyArgs,
     path: &std::path::Path,
+    extras: &ClientExtras,
     output: Output,
 ) -> Result<(ScimClient, Plan), Failure> {
     if !args.scope.targets.is_empty() || !args.scope.excludes.is_empty() {
@@ -224,7 +292,7 @@ async fn saved_plan(
     };
     let declared = config::load_dir(&args.config.dir)?;
     if declared.digest != plan.config_digest && !output.quiet {
-        eprintln!(
+        note!(
             "{} the configuration in {} differs from the one this plan was made from ({} now, {} in the plan); applying the plan as it was reviewed.",
             output.stderr.update("Warning:"),
             args.config.dir.display(),
@@ -232,7 +300,7 @@ async fn saved_plan(
             safe(&plan.config_digest)
         );
     }
-    let client = settings::connect(&declared.target, output).await?;
+    let client = extras.apply(settings::connect(&declared.target, output).await?);
     if client.base_url() != plan.target.url {
         return Err(refusal(
             "apply::other_target",
@@ -255,7 +323,7 @@ async fn saved_plan(
             "plan again with the current configuration",
         ));
     }
-    print_plan(&plan, output);
+    show_before_apply(&plan, args, output);
     if plan.refused() && !args.force {
         refused_notice(&plan, output);
         return Err(refusal(
@@ -275,10 +343,10 @@ async fn saved_plan(
             render::breakdown::count(stale.len(), "object")
         );
         for s in stale.iter().take(50) {
-            text.push_str(&format!("\n  - {}: {}", safe(&s.address), safe(&s.what)));
+            let _ = write!(text, "\n  - {}: {}", safe(&s.address), safe(&s.what));
         }
         if stale.len() > 50 {
-            text.push_str(&format!("\n  - … and {} more", stale.len() - 50));
+            let _ = write!(text, "\n  - … and {} more", stale.len() - 50);
         }
         return Err(refusal(
             "apply::stale_plan",

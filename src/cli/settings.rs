@@ -1,20 +1,28 @@
 //! Resolved settings: the clap arguments plus the environment, decided once — whether to
 //! colour, which URL to talk to, which token to send.
 //!
-//! This is the only place that reads `SCIMFORM_URL`, `NO_COLOR` and the token variable.
-//! The token is moved straight into a `scim::Token`; it is never formatted.
+//! This is the only place that reads `SCIMFORM_URL`, `NO_COLOR`, `CI` and the token
+//! variable. The token is registered as a secret of the run (`crate::secret`) and moved
+//! straight into a `scim::Token`; it is never formatted. The token variable must begin
+//! with `SCIMFORM_`, and under CI a target URL that comes from the files (which a pull
+//! request can change) is warned about on stderr.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use super::args::{ColorChoice, GlobalArgs};
 use crate::config::DeclaredTarget;
 use crate::render::Style;
 use crate::scim::{ClientSettings, Token, profile};
+use crate::secret;
 
 /// The variable that overrides `target.url`.
 pub const URL_ENV: &str = "SCIMFORM_URL";
 /// The token variable when `target.token_env` is not set.
 pub const DEFAULT_TOKEN_ENV: &str = "SCIMFORM_TOKEN";
+/// What the token variable's name must begin with: a pull request that changes
+/// `target.token_env` can then only choose among variables meant for scimform, never
+/// another secret of the CI job.
+pub const TOKEN_ENV_PREFIX: &str = secret::TOKEN_ENV_PREFIX;
 
 /// Output settings shared by every command.
 #[derive(Clone, Copy, Debug)]
@@ -69,39 +77,104 @@ pub(super) enum TargetError {
         )
     )]
     NoToken { variable: String },
+    #[error("the token variable's name does not begin with {TOKEN_ENV_PREFIX}")]
+    #[diagnostic(
+        code(target::token_env),
+        help(
+            "name a variable that begins with {TOKEN_ENV_PREFIX} in target.token_env (e.g. SCIMFORM_TOKEN), so that the files cannot send another secret to the target"
+        )
+    )]
+    TokenEnvPrefix,
 }
 
 /// The URL, token and provider profile for a `target:` section, with `SCIMFORM_URL`
 /// taking precedence over `target.url` (`export` may run without a configuration: then
-/// everything comes from the environment and the defaults).
+/// everything comes from the environment and the defaults). The token, and a password in
+/// either URL, are registered as secrets; under CI, a URL from the files is warned about.
 pub(super) fn settings_for(
     target: &DeclaredTarget,
     allow_insecure_http: bool,
 ) -> Result<ClientSettings, super::report::Failure> {
-    let url = std::env::var(URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+    let from_env = std::env::var(URL_ENV).ok().filter(|v| !v.trim().is_empty());
+    for url in from_env.iter().chain(&target.url) {
+        // Refused by `ScimClient::new`; never shown before or after.
+        secret::register_url_userinfo(url);
+    }
+    let url_from_files = from_env.is_none();
+    let url = from_env
         .or_else(|| target.url.clone())
         .ok_or(TargetError::NoUrl)?;
     let variable = target
         .token_env
         .clone()
         .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string());
+    if !secret::is_token_variable(&variable) {
+        return Err(TargetError::TokenEnvPrefix.into());
+    }
     let token = std::env::var(&variable)
         .ok()
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| TargetError::NoToken {
             variable: variable.clone(),
         })?;
+    secret::register(token.trim());
     let url = url.trim();
     let mut settings = ClientSettings::new(url, Token::new(token.trim()), &variable);
     settings.profile = profile::resolve(target.profile.as_deref(), url, &target.options)?;
     settings.allow_insecure_http = allow_insecure_http;
+    if url_from_files && under_ci(std::env::var("CI").ok().as_deref()) {
+        let _ = secret::stderr().write_all(url_from_files_warning(url).as_bytes());
+    }
     Ok(settings)
 }
 
+/// Whether the `CI` variable says this runs in CI: set, not empty, not `false` or `0`.
+fn under_ci(ci: Option<&str>) -> bool {
+    ci.map(str::trim)
+        .is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// The warning, for stderr, that under CI the token goes where the files say. Every line
+/// begins with `warning:`, framed by rules, so that it stands out in a CI log and a
+/// search for "warning" finds all of it.
+fn url_from_files_warning(url: &str) -> String {
+    let host = match reqwest::Url::parse(url) {
+        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => secret::url_without_userinfo(url).into_owned(),
+        },
+        Err(_) => secret::url_without_userinfo(url).into_owned(),
+    };
+    let rule = "═".repeat(78);
+    let lines = [
+        rule.clone(),
+        format!("CI: the bearer token is sent to {host}, the host that target.url names"),
+        format!(
+            "in {}. A pull request can change that file, and with it",
+            crate::config::ROOT_FILE
+        ),
+        "where the token goes (the plan of a pull request runs with the secret).".to_string(),
+        format!("Set {URL_ENV} in the CI job's environment (a variable or secret of the"),
+        "CI system, not a file in the repository): it overrides target.url.".to_string(),
+        rule,
+    ];
+    let mut text = String::from("\n");
+    for line in lines {
+        text.push_str("warning: ");
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push('\n');
+    text
+}
+
 /// A client for the target; for `profile: auto`, refined by the provider's
-/// `/ServiceProviderConfig` when it answers (the URL's host decides otherwise).
+/// `/ServiceProviderConfig` when it answers (the URL's host decides otherwise), then by
+/// probing how the server shows group members (the first page of groups, and at most a
+/// few `GET /Groups/{id}` and one member filter): a server whose group lists omit
+/// members is read per group or per user instead. `-v` says what was chosen and why.
+/// `target.options` always has the last word.
 pub(super) async fn connect(
     target: &DeclaredTarget,
     output: Output,
@@ -111,7 +184,7 @@ pub(super) async fn connect(
     if target.profile.as_deref() != Some("auto") {
         return Ok(client);
     }
-    match client.service_provider_config().await {
+    let client = match client.service_provider_config().await {
         Ok(discovery) => {
             settings.profile = settings
                 .profile
@@ -119,19 +192,42 @@ pub(super) async fn connect(
                 .refined_by_discovery(&discovery)
                 .with_options(&target.options)?;
             if output.verbose {
-                eprintln!(
+                note!(
                     "profile auto: chose {} from discovery",
+                    settings.profile.name
+                );
+            }
+            crate::scim::ScimClient::new(&settings)?
+        }
+        Err(error) => {
+            if output.verbose {
+                note!(
+                    "profile auto: /ServiceProviderConfig did not answer ({error}); chose {} from the URL",
+                    settings.profile.name
+                );
+            }
+            client
+        }
+    };
+    if target.options.contains_key("member_read") {
+        return Ok(client);
+    }
+    match crate::live::probe_member_read(&client).await {
+        Ok(Some((member_read, why))) => {
+            settings.profile.member_read = member_read;
+            if output.verbose {
+                note!(
+                    "profile auto: refined how group members are read ({}): {why}",
                     settings.profile.name
                 );
             }
             Ok(crate::scim::ScimClient::new(&settings)?)
         }
+        Ok(None) => Ok(client),
         Err(error) => {
+            // The read itself will meet the same server and decide (or fail) there.
             if output.verbose {
-                eprintln!(
-                    "profile auto: /ServiceProviderConfig did not answer ({error}); chose {} from the URL",
-                    settings.profile.name
-                );
+                note!("profile auto: could not probe how group members are read ({error})");
             }
             Ok(client)
         }
@@ -209,5 +305,42 @@ impl Default for ProgressLine {
 impl Drop for ProgressLine {
     fn drop(&mut self) {
         self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_counts_as_ci() {
+        for yes in ["true", "1", "yes", "TRUE", "anything"] {
+            assert!(under_ci(Some(yes)), "{yes}");
+        }
+        for no in [
+            None,
+            Some(""),
+            Some(" "),
+            Some("0"),
+            Some("false"),
+            Some("False"),
+        ] {
+            assert!(!under_ci(no), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn the_warning_names_the_host_and_never_a_password() {
+        let text = url_from_files_warning("https://admin:pw-secret@scim.example.test:8443/v2");
+        assert!(text.contains("scim.example.test:8443"), "{text}");
+        assert!(!text.contains("pw-secret"), "{text}");
+        assert!(text.contains("A pull request can change"), "{text}");
+        assert!(text.contains(URL_ENV), "{text}");
+        assert!(
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .all(|l| l.starts_with("warning: ")),
+            "{text}"
+        );
     }
 }

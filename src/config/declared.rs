@@ -49,7 +49,20 @@ pub struct DeclaredTarget {
     pub token_env: Option<String>,
     /// `target.options`: overrides of provider-profile fields, as written.
     pub options: Map<String, Value>,
+    /// `target.atlassian`: access to the Atlassian organisation, when configured.
+    pub atlassian: Option<DeclaredAtlassian>,
 }
+
+/// `target.atlassian`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredAtlassian {
+    pub org_id: String,
+    /// The variable that holds the organisation API key (never the key itself).
+    pub admin_token_env: String,
+}
+
+/// The organisation API key's variable when `admin_token_env` is left out.
+pub const DEFAULT_ATLASSIAN_ADMIN_TOKEN_ENV: &str = "SCIMFORM_ATLASSIAN_ADMIN_TOKEN";
 
 /// What to do with what the files do not declare, and the safety limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +145,10 @@ pub struct MaxDestroy {
 /// A user the configuration declares.
 #[derive(Debug, Clone)]
 pub struct DeclaredUser {
-    /// As written (trimmed); unique among declared users case-insensitively.
+    /// Exactly as written — not trimmed: a live userName with a space at either end is
+    /// matched only by a declared one with the same space, as the diff compares names
+    /// (validation warns about such names). Unique among declared users
+    /// case-insensitively.
     pub user_name: String,
     /// The managed attributes in SCIM form, only those that the YAML (or `defaults:`)
     /// sets, in the SCIM schema's order: `externalId`, `displayName`, `name` {…},
@@ -171,6 +187,7 @@ impl DeclaredUser {
 /// A group the configuration declares.
 #[derive(Debug, Clone)]
 pub struct DeclaredGroup {
+    /// Exactly as written (not trimmed, like userNames).
     pub display_name: String,
     pub external_id: Option<String>,
     /// Members in the order written, without duplicates: users by their declared userName
@@ -193,9 +210,9 @@ pub struct DeclaredGroup {
 /// A declared member.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberName {
-    /// A declared user's userName.
+    /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML).
     User(String),
-    /// A declared group's displayName (`group:NAME` in the YAML).
+    /// A declared group's displayName (`group:NAME` or `{group: NAME}` in the YAML).
     Group(String),
 }
 

@@ -3,15 +3,37 @@
 //! place of a duplicate, the other edges of a cycle); `ConfigErrors` carries all of a
 //! run's problems so that they are reported together (miette `related`).
 //!
+//! Names in messages come from files that pull requests edit: every message, label and
+//! help has its deceptive characters (control, bidirectional, invisible) escaped as
+//! `\u{XXXX}` when the problem is built, so no output format passes them on.
+//!
+//! A run may find a great many problems (a generated file, a mass rename). Rendered for
+//! people, `ConfigErrors` and `ConfigWarnings` show the first [`SHOWN_IN_FULL`] in full
+//! and count the rest by code ([`omitted_summary`]); the machine formats of `validate`
+//! read `errors` and `warnings` and list every one.
+//!
 //! This module only describes and renders problems. Finding them is the reader's, the
 //! decoder's and the validator's job.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
 
 use super::kind::{ConfigErrorKind, Severity};
+use super::names::escape_deceptive;
 use super::origin::{Loc, Origin, SourceFile};
+
+/// How many problems a human-readable report shows in full; the rest are counted.
+pub const SHOWN_IN_FULL: usize = 50;
+
+/// `text` with deceptive characters escaped, without a copy when it has none.
+fn escaped(text: String) -> String {
+    match escape_deceptive(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
 
 /// One problem in the configuration, with where it is and what to do about it.
 #[derive(Debug, Clone)]
@@ -33,7 +55,7 @@ impl ConfigError {
         ConfigError {
             kind,
             severity: kind.severity(),
-            message: message.into(),
+            message: escaped(message.into()),
             origin: None,
             label: String::new(),
             help: String::new(),
@@ -52,7 +74,7 @@ impl ConfigError {
     #[must_use]
     pub fn at(mut self, origin: &Origin, label: impl Into<String>) -> ConfigError {
         self.origin = Some(origin.clone());
-        self.label = label.into();
+        self.label = escaped(label.into());
         self
     }
 
@@ -64,7 +86,7 @@ impl ConfigError {
 
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> ConfigError {
-        self.help = help.into();
+        self.help = escaped(help.into());
         self
     }
 
@@ -179,14 +201,48 @@ impl std::error::Error for ConfigErrors {}
 
 impl Diagnostic for ConfigErrors {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(
-            "fix the errors listed above, then run `scimform validate` to check again",
-        ))
+        const FIX: &str =
+            "fix the errors listed above, then run `scimform validate` to check again";
+        Some(match omitted_summary(self.all()) {
+            None => Box::new(FIX),
+            Some(summary) => Box::new(format!("{FIX}\n{summary}")),
+        })
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.all().map(|e| e as &dyn Diagnostic)))
+        Some(Box::new(
+            self.all().take(SHOWN_IN_FULL).map(|e| e as &dyn Diagnostic),
+        ))
     }
+}
+
+/// What a human-readable report of `problems` leaves out after the first
+/// [`SHOWN_IN_FULL`]: `only the first 50 of 10000 problems are shown below; the other
+/// 9950 are 9000 config::unknown_member, 950 config::duplicate_user` and where to find
+/// them all. `None` when every problem is shown. Linear in the number of problems.
+pub fn omitted_summary<'a>(problems: impl Iterator<Item = &'a ConfigError>) -> Option<String> {
+    let mut total = 0usize;
+    let mut by_code: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for problem in problems {
+        total += 1;
+        if total > SHOWN_IN_FULL {
+            *by_code.entry(problem.kind.code()).or_default() += 1;
+        }
+    }
+    let omitted = total.checked_sub(SHOWN_IN_FULL).filter(|n| *n > 0)?;
+    let mut counts: Vec<(&str, usize)> = by_code.into_iter().collect();
+    // Most frequent first, then by code.
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let counts: Vec<String> = counts
+        .iter()
+        .map(|(code, n)| format!("{n} {code}"))
+        .collect();
+    Some(format!(
+        "only the first {SHOWN_IN_FULL} of {total} problems are shown below; the other \
+         {omitted} are: {}. `scimform validate --format json` (or `--format github`) lists \
+         every one",
+        counts.join(", ")
+    ))
 }
 
 /// Warnings on their own (a valid configuration), rendered like errors.
@@ -211,12 +267,20 @@ impl Diagnostic for ConfigWarnings {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(
-            "warnings do not stop a plan; `scimform validate --strict` treats them as errors",
-        ))
+        const STRICT: &str =
+            "warnings do not stop a plan; `scimform validate --strict` treats them as errors";
+        Some(match omitted_summary(self.0.iter()) {
+            None => Box::new(STRICT),
+            Some(summary) => Box::new(format!("{STRICT}\n{summary}")),
+        })
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.0.iter().map(|e| e as &dyn Diagnostic)))
+        Some(Box::new(
+            self.0
+                .iter()
+                .take(SHOWN_IN_FULL)
+                .map(|e| e as &dyn Diagnostic),
+        ))
     }
 }

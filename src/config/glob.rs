@@ -4,8 +4,12 @@
 //!
 //! Path patterns follow the shell's convention that a wildcard does not match a leading
 //! `.` (so `*` skips `.git` and editor backups such as `.users.yaml.swp`); name a hidden
-//! file or directory literally to include it. This module matches and walks directories;
-//! it does not read files or decide what an unmatched pattern means (that is `load`).
+//! file or directory literally to include it. A matching name that is not a regular file
+//! (a symbolic link that points nowhere or into a loop, a FIFO, a socket, a device) is
+//! not skipped but listed apart, so that the loader can say so: a silently skipped file
+//! is a silently missing part of the directory. This module matches and walks
+//! directories; it does not read files or decide what an unmatched pattern means (that
+//! is `load`).
 
 use std::path::Path;
 
@@ -25,6 +29,25 @@ enum Segment {
     AnyDirs,
     /// A name, possibly with `*` and `?`.
     Name(Vec<char>),
+}
+
+/// What a pattern matches in a directory.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Expansion {
+    /// Regular files and symbolic links to them, as sorted relative paths with `/`
+    /// separators.
+    pub files: Vec<String>,
+    /// Matching names that are not regular files, sorted, each with what it is.
+    pub not_files: Vec<(String, String)>,
+}
+
+impl Expansion {
+    pub(super) fn of_files(files: Vec<String>) -> Expansion {
+        Expansion {
+            files,
+            not_files: Vec::new(),
+        }
+    }
 }
 
 /// Why a pattern cannot be used.
@@ -100,10 +123,10 @@ impl PathPattern {
             .any(|s| matches!(s, Segment::Name(c) if c.first() == Some(&'.')))
     }
 
-    /// The files under `dir` that match, as sorted relative paths with `/` separators.
-    /// Symbolic links to files are listed (the loader checks where they point); links to
-    /// directories are not followed.
-    pub(super) fn expand_in(&self, dir: &Path) -> Result<Vec<String>, String> {
+    /// The files under `dir` that match, as sorted relative paths with `/` separators,
+    /// and the matching names that are not files. Symbolic links to files are listed (the
+    /// loader checks where they point); links to directories are not followed.
+    pub(super) fn expand_in(&self, dir: &Path) -> Result<Expansion, String> {
         let prefix = self.literal_prefix();
         let mut start = dir.to_path_buf();
         for part in &prefix {
@@ -114,13 +137,15 @@ impl PathPattern {
             max_depth: self.depth_below_prefix(prefix.len()),
             hidden: self.names_hidden(),
             visited: 0,
-            found: Vec::new(),
+            found: Expansion::default(),
         };
         let rel = prefix.join("/");
         walk.dir(&start, &rel, 0)?;
         let mut found = walk.found;
-        found.sort();
-        found.dedup();
+        found.files.sort();
+        found.files.dedup();
+        found.not_files.sort();
+        found.not_files.dedup();
         Ok(found)
     }
 }
@@ -130,7 +155,60 @@ struct Walk<'p> {
     max_depth: Option<usize>,
     hidden: bool,
     visited: usize,
-    found: Vec<String>,
+    found: Expansion,
+}
+
+/// What a directory entry is, for the walk.
+enum Kind {
+    File,
+    Dir,
+    /// A symbolic link to a directory (not followed).
+    DirLink,
+    /// Anything else, with what it is.
+    NotAFile(String),
+}
+
+fn kind_of(entry: &std::fs::DirEntry, kind: std::fs::FileType) -> Kind {
+    if kind.is_file() {
+        return Kind::File;
+    }
+    if kind.is_dir() {
+        return Kind::Dir;
+    }
+    if kind.is_symlink() {
+        return match std::fs::metadata(entry.path()) {
+            Ok(target) if target.is_file() => Kind::File,
+            Ok(target) if target.is_dir() => Kind::DirLink,
+            Ok(target) => Kind::NotAFile(format!(
+                "is a symbolic link to {}, not to a file",
+                special(target.file_type())
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Kind::NotAFile("is a symbolic link that points to nothing".to_string())
+            }
+            Err(e) => Kind::NotAFile(format!("is a symbolic link that cannot be followed ({e})")),
+        };
+    }
+    Kind::NotAFile(format!("is {}, not a file", special(kind)))
+}
+
+/// What a file type that is neither a file nor a directory is.
+fn special(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = kind;
+    "a special file"
 }
 
 impl Walk<'_> {
@@ -159,14 +237,15 @@ impl Walk<'_> {
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
-            let is_dir = kind.is_dir();
-            let is_file = kind.is_file()
-                || (kind.is_symlink()
-                    && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
-            if is_file && self.pattern.matches(&path) {
-                self.found.push(path);
-            } else if is_dir && self.max_depth.is_none_or(|max| depth < max) {
-                self.dir(&entry.path(), &path, depth + 1)?;
+            match kind_of(&entry, kind) {
+                Kind::File if self.pattern.matches(&path) => self.found.files.push(path),
+                Kind::Dir if self.max_depth.is_none_or(|max| depth < max) => {
+                    self.dir(&entry.path(), &path, depth + 1)?;
+                }
+                Kind::NotAFile(what) if self.pattern.matches(&path) => {
+                    self.found.not_files.push((path, what));
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -311,7 +390,12 @@ mod tests {
             std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
             std::fs::write(full, "").expect("write");
         }
-        let expand = |p: &str| PathPattern::parse(p).expect("pattern").expand_in(root);
+        let expand = |p: &str| {
+            PathPattern::parse(p)
+                .expect("pattern")
+                .expand_in(root)
+                .map(|e| e.files)
+        };
         assert_eq!(
             expand("users/*.yaml"),
             Ok(vec!["users/a.yaml".into(), "users/b.yaml".into()])

@@ -59,6 +59,9 @@ pub enum ConfigErrorKind {
     IncludeNoMatch,
     /// An include pattern, or a file it matches, outside the config directory.
     IncludeEscapes,
+    /// An include pattern matches something that is not a readable file: a symbolic link
+    /// that points nowhere or into a loop, a FIFO, a socket, a device.
+    IncludeNotAFile,
     /// A required name is empty.
     EmptyName,
     /// The same userName declared twice (case-insensitively).
@@ -97,6 +100,18 @@ pub enum ConfigErrorKind {
     UnusedPreviously,
     /// Warning: a member listed twice in one group.
     DuplicateMember,
+    /// Warning: a userName or group name with whitespace at its start or end (names are
+    /// compared exactly, so it is easily mistaken for the name without it).
+    NameWhitespace,
+    /// Warning: a userName that starts with `group:`, which members read as a group.
+    GroupPrefixUserName,
+    /// Warning: a member written `group:NAME` while a declared user has that very
+    /// userName (the short form names the group; `{user: …}` names the user).
+    AmbiguousMember,
+    /// Warning: a name with control, bidirectional-formatting or invisible characters.
+    DeceptiveName,
+    /// Warning: a name with a word that mixes Latin, Cyrillic or Greek letters.
+    MixedScriptName,
 }
 
 impl ConfigErrorKind {
@@ -117,6 +132,7 @@ impl ConfigErrorKind {
             K::MisplacedKey => "config::misplaced_key",
             K::IncludeNoMatch => "config::include_no_match",
             K::IncludeEscapes => "config::include_escapes",
+            K::IncludeNotAFile => "config::include_not_a_file",
             K::EmptyName => "config::empty_name",
             K::DuplicateUser => "config::duplicate_user",
             K::DuplicateGroup => "config::duplicate_group",
@@ -136,6 +152,11 @@ impl ConfigErrorKind {
             K::EmptyGroup => "config::empty_group",
             K::UnusedPreviously => "config::unused_previously",
             K::DuplicateMember => "config::duplicate_member",
+            K::NameWhitespace => "config::name_whitespace",
+            K::GroupPrefixUserName => "config::user_name_group_prefix",
+            K::AmbiguousMember => "config::ambiguous_member",
+            K::DeceptiveName => "config::deceptive_name",
+            K::MixedScriptName => "config::mixed_script_name",
         }
     }
 
@@ -143,9 +164,15 @@ impl ConfigErrorKind {
     pub fn severity(self) -> Severity {
         use ConfigErrorKind as K;
         match self {
-            K::ProtectedNotDeclared | K::EmptyGroup | K::UnusedPreviously | K::DuplicateMember => {
-                Severity::Warning
-            }
+            K::ProtectedNotDeclared
+            | K::EmptyGroup
+            | K::UnusedPreviously
+            | K::DuplicateMember
+            | K::NameWhitespace
+            | K::GroupPrefixUserName
+            | K::AmbiguousMember
+            | K::DeceptiveName
+            | K::MixedScriptName => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -178,9 +178,29 @@ fn expand(
                 continue;
             }
         };
-        let matched: Vec<String> = matched.into_iter().filter(|f| f != ROOT_FILE).collect();
+        for (rel, what) in &matched.not_files {
+            problems.push(
+                ConfigError::new(
+                    ConfigErrorKind::IncludeNotAFile,
+                    format!("{} (matched by `{text}`) {what}", source.display(rel)),
+                )
+                .at_loc(root, pattern.loc, "matches something that is not a file")
+                .help(
+                    "an included file must be a regular file (or a link to one): replace it \
+                     with the file it should be, remove it, or narrow the pattern",
+                ),
+            );
+        }
+        let not_files = !matched.not_files.is_empty();
+        let matched: Vec<String> = matched
+            .files
+            .into_iter()
+            .filter(|f| f != ROOT_FILE)
+            .collect();
         if matched.is_empty() {
-            problems.push(no_match(source, root, pattern, text));
+            if !not_files {
+                problems.push(no_match(source, root, pattern, text));
+            }
             continue;
         }
         for rel in matched {
@@ -224,7 +244,7 @@ fn no_match(
         text.strip_suffix(".yml").map(|stem| format!("{stem}.yaml"))
     };
     let other_matches = other.as_ref().filter(|o| {
-        PathPattern::parse(o).is_ok_and(|p| source.expand(&p).is_ok_and(|m| !m.is_empty()))
+        PathPattern::parse(o).is_ok_and(|p| source.expand(&p).is_ok_and(|m| !m.files.is_empty()))
     });
     let help = match other_matches {
         Some(other) => format!("did you mean `{other}`? It matches files"),

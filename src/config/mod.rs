@@ -29,14 +29,16 @@ mod validate;
 mod yaml;
 
 pub use declared::{
-    Declared, DeclaredGroup, DeclaredTarget, DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy,
-    MaxDestroy, MemberName, Membership, Policy, UnmanagedGroups, UnmanagedUsers,
+    DEFAULT_ATLASSIAN_ADMIN_TOKEN_ENV, Declared, DeclaredAtlassian, DeclaredGroup, DeclaredTarget,
+    DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy, MaxDestroy, MemberName, Membership, Policy,
+    UnmanagedGroups, UnmanagedUsers,
 };
-pub use diagnostic::{ConfigError, ConfigErrors, ConfigWarnings};
+pub use diagnostic::{ConfigError, ConfigErrors, ConfigWarnings, SHOWN_IN_FULL, omitted_summary};
 pub use glob::name_matches;
 pub use kind::{ConfigErrorKind, Severity};
 pub use load::{ROOT_FILE, load_dir, load_files, load_str};
 pub use model::ConfigFile;
+pub use names::{escape_deceptive, is_deceptive};
 pub use origin::{Loc, Origin, SourceFile};
 pub use source::MAX_FILE_BYTES;
 pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH};

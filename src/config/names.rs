@@ -3,7 +3,17 @@
 //! and a fast hash map for the large indexes (a configuration is trusted input, so the
 //! hash need not resist collision attacks; it must be quick over 1 000 000 lookups).
 //!
-//! Only comparison lives here; nothing about what the names mean.
+//! Names are exact: folding lowercases but does not trim, because the diff matches live
+//! names the same way (a live userName ` bob` is not `bob`, and trimming the declared name
+//! would make a plan create a second account). Validation warns about names with
+//! whitespace at either end instead.
+//!
+//! Also here, for the warnings about deceptive names and for diagnostics that must not
+//! pass them to a terminal as they are: which characters are deceptive
+//! ([`is_deceptive`]), their escaped form ([`escape_deceptive`]), and a small script check
+//! that finds words mixing Latin, Cyrillic and Greek letters ([`mixed_script_word`]).
+//!
+//! Only comparison and character classes live here; nothing about what the names mean.
 
 use std::collections::HashMap;
 
@@ -15,7 +25,7 @@ pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
     HashMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher)
 }
 
-/// `text` folded for comparison (trimmed, lowercase).
+/// `text` folded for comparison: lowercase, and otherwise exact (not trimmed).
 pub(super) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     fold_into(text, &mut folded);
@@ -25,7 +35,6 @@ pub(super) fn fold(text: &str) -> String {
 /// [`fold`] into a reused buffer.
 pub(super) fn fold_into(text: &str, buffer: &mut String) {
     buffer.clear();
-    let text = text.trim();
     if text.is_ascii() {
         buffer.push_str(text);
         buffer.make_ascii_lowercase();
@@ -34,13 +43,97 @@ pub(super) fn fold_into(text: &str, buffer: &mut String) {
     }
 }
 
+/// Which characters are deceptive and how they are escaped is one rule for the whole
+/// tool, kept with the renderers (`crate::render::text`); diagnostics use it from here.
+pub use crate::render::text::{is_deceptive, safe as escape_deceptive};
+
+/// The scripts that the mixed-script check tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    /// Any other letter (CJK, Arabic, …): never counted as mixing.
+    Other,
+}
+
+impl Script {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Script::Latin => "Latin",
+            Script::Cyrillic => "Cyrillic",
+            Script::Greek => "Greek",
+            Script::Other => "other",
+        }
+    }
+}
+
+/// The script of a letter; `None` for what is not a letter (digits, punctuation,
+/// symbols, spaces, combining marks), which the check ignores. A small table of the
+/// Unicode blocks that hold the three alphabets whose letters look alike — not the full
+/// Unicode Script property, which would need a large table for no better answer here.
+pub(super) fn script(c: char) -> Option<Script> {
+    if c.is_ascii_alphabetic() {
+        return Some(Script::Latin);
+    }
+    if c.is_ascii() || !c.is_alphabetic() {
+        return None;
+    }
+    Some(match u32::from(c) {
+        // Latin-1 Supplement letters, Latin Extended-A/B, IPA, Latin Extended Additional,
+        // Latin Extended-C/D/E, fullwidth Latin.
+        0x00C0..=0x024F
+        | 0x0250..=0x02AF
+        | 0x1E00..=0x1EFF
+        | 0x2C60..=0x2C7F
+        | 0xA720..=0xA7FF
+        | 0xAB30..=0xAB6F
+        | 0xFF21..=0xFF3A
+        | 0xFF41..=0xFF5A => Script::Latin,
+        // Greek and Coptic, Greek Extended.
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => Script::Greek,
+        // Cyrillic, Cyrillic Supplement, Extended-A/B/C.
+        0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
+        _ => Script::Other,
+    })
+}
+
+/// The first word of `name` that mixes two of Latin, Cyrillic and Greek, with the two
+/// scripts: `аdmin` (a Cyrillic `а`) does, `иван@example.com` does not. Words are the runs
+/// between characters that are not letters (digits, punctuation, `@`, `.`, spaces), so
+/// that an address with a local part in one script and a domain in another is not
+/// flagged; letters of other scripts never count as mixing.
+pub(super) fn mixed_script_word(name: &str) -> Option<(&str, Script, Script)> {
+    if name.is_ascii() {
+        return None;
+    }
+    for word in name.split(|c: char| script(c).is_none() && !is_mark(c)) {
+        let mut first: Option<Script> = None;
+        for c in word.chars() {
+            match (first, script(c)) {
+                (_, None | Some(Script::Other)) => {}
+                (None, Some(s)) => first = Some(s),
+                (Some(a), Some(b)) if a != b => return Some((word, a, b)),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// A combining mark (accents written as separate characters stay part of their word).
+fn is_mark(c: char) -> bool {
+    matches!(u32::from(c), 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn folding_trims_and_lowercases_any_script() {
-        assert_eq!(fold("  Alice@ACME.test "), "alice@acme.test");
+    fn folding_lowercases_any_script_and_keeps_spaces() {
+        assert_eq!(fold("Alice@ACME.test"), "alice@acme.test");
+        assert_eq!(fold(" Bob "), " bob ");
         assert_eq!(fold("ÉLIF@X"), "élif@x");
         let mut buffer = String::from("old");
         fold_into("İ", &mut buffer);
@@ -56,5 +149,47 @@ mod tests {
         assert_eq!(map.get("abcdefghijk"), Some(&2));
         assert_eq!(map.get(""), Some(&3));
         assert_eq!(map.get("c"), None);
+    }
+
+    #[test]
+    fn deceptive_characters_are_escaped() {
+        assert_eq!(escape_deceptive("plain name"), "plain name");
+        assert_eq!(escape_deceptive("José"), "José");
+        assert_eq!(escape_deceptive("a\u{202E}b"), "a\\u{202E}b");
+        assert_eq!(
+            escape_deceptive("a\u{200B}\u{FEFF}b"),
+            "a\\u{200B}\\u{FEFF}b"
+        );
+        assert_eq!(
+            escape_deceptive("x\ny\t\u{7}"),
+            "x\\u{000A}y\\u{0009}\\u{0007}"
+        );
+        for c in [
+            '\u{00AD}', '\u{061C}', '\u{200E}', '\u{200F}', '\u{2066}', '\u{2069}', '\u{2064}',
+        ] {
+            assert!(is_deceptive(c), "{c:?}");
+        }
+        assert!(!is_deceptive('é'));
+    }
+
+    #[test]
+    fn words_that_mix_latin_cyrillic_or_greek_are_found() {
+        assert_eq!(
+            mixed_script_word("\u{0430}dmin@x.test"),
+            Some(("\u{0430}dmin", Script::Cyrillic, Script::Latin))
+        );
+        assert_eq!(
+            mixed_script_word("p\u{03B1}ypal"),
+            Some(("p\u{03B1}ypal", Script::Latin, Script::Greek))
+        );
+        assert_eq!(mixed_script_word("иван@example.com"), None);
+        assert_eq!(mixed_script_word("José-María"), None);
+        assert_eq!(mixed_script_word("Jose\u{0301}"), None);
+        assert_eq!(mixed_script_word("田中taro"), None);
+        assert_eq!(mixed_script_word("admin2"), None);
+        assert_eq!(
+            mixed_script_word("Ωmega-team"),
+            Some(("Ωmega", Script::Greek, Script::Latin))
+        );
     }
 }

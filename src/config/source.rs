@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::diagnostic::ConfigError;
-use super::glob::PathPattern;
+use super::glob::{Expansion, PathPattern};
 use super::kind::ConfigErrorKind;
 use super::origin::{Loc, SourceFile};
 
@@ -20,8 +20,9 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub(super) trait Source: Sync {
     /// The file at `rel`, as `display` names it.
     fn read(&self, rel: &str) -> Result<SourceFile, ConfigError>;
-    /// The files that `pattern` matches, sorted; an error message if the search failed.
-    fn expand(&self, pattern: &PathPattern) -> Result<Vec<String>, String>;
+    /// The files that `pattern` matches, sorted, and the matching names that are not
+    /// files; an error message if the search failed.
+    fn expand(&self, pattern: &PathPattern) -> Result<Expansion, String>;
     /// What diagnostics call the file at `rel`.
     fn display(&self, rel: &str) -> String;
     /// Whether the file at `rel` really lies inside the config directory (a symbolic
@@ -81,7 +82,7 @@ impl Source for DirSource {
         text_of(display, bytes)
     }
 
-    fn expand(&self, pattern: &PathPattern) -> Result<Vec<String>, String> {
+    fn expand(&self, pattern: &PathPattern) -> Result<Expansion, String> {
         pattern.expand_in(&self.dir)
     }
 
@@ -153,7 +154,7 @@ impl Source for MemorySource {
         Ok(SourceFile::new(display, text.as_str()))
     }
 
-    fn expand(&self, pattern: &PathPattern) -> Result<Vec<String>, String> {
+    fn expand(&self, pattern: &PathPattern) -> Result<Expansion, String> {
         let mut found: Vec<String> = self
             .files
             .iter()
@@ -163,7 +164,7 @@ impl Source for MemorySource {
             .collect();
         found.sort();
         found.dedup();
-        Ok(found)
+        Ok(Expansion::of_files(found))
     }
 
     fn display(&self, rel: &str) -> String {
@@ -193,8 +194,8 @@ impl Source for SingleSource {
         Ok(SourceFile::new(self.display.as_str(), self.text.as_str()))
     }
 
-    fn expand(&self, _pattern: &PathPattern) -> Result<Vec<String>, String> {
-        Ok(Vec::new())
+    fn expand(&self, _pattern: &PathPattern) -> Result<Expansion, String> {
+        Ok(Expansion::default())
     }
 
     fn display(&self, rel: &str) -> String {
@@ -265,7 +266,7 @@ mod tests {
         );
         let pattern = PathPattern::parse("users/*.yaml").expect("pattern");
         assert_eq!(
-            source.expand(&pattern),
+            source.expand(&pattern).map(|e| e.files),
             Ok(vec!["users/a.yaml".to_string()])
         );
         assert_eq!(source.display("users/a.yaml"), "examples/acme/users/a.yaml");

@@ -3,13 +3,29 @@
 //!
 //! Only attributes the configuration format can express are written (the core user
 //! attributes, the enterprise extension, members by name). Output is deterministic:
-//! users sorted by userName, groups by displayName, members by name. This module builds
-//! file contents; it neither reads the network nor writes to disk (the CLI does both).
+//! users sorted by userName, groups by displayName, members by name.
+//!
+//! Names load back exactly as the directory has them: strings are quoted where YAML
+//! would read them otherwise (whitespace at either end, `yes`, `null`, numbers), and a
+//! member whose short form would be misread — a user whose userName starts with
+//! `group:` — is written `{user: NAME}`. File names made from department names are
+//! bounded, filesystem-safe slugs (with a short hash where the name had to be
+//! shortened). Building the files reads neither the network nor the disk; [`write_files`]
+//! (in `write`) puts them in place all at once or not at all.
+
+mod unsynced;
+mod write;
+
+pub use unsynced::unsynced_users;
+pub use write::{WriteError, write_files};
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
+use crate::config::escape_deceptive;
 use crate::live::Live;
 use crate::plan::ENTERPRISE_USER;
 use crate::scim::{as_bool, attribute, string_attribute};
@@ -20,7 +36,8 @@ pub enum Split {
     /// Everything in `scimform.yaml`.
     None,
     /// `users/<department>.yaml` per enterprise department (`users/unassigned.yaml` for
-    /// users without one), `groups.yaml` for groups, and a root file that includes them.
+    /// users without one; see [`team_file_stem`]), `groups.yaml` for groups, and a root
+    /// file that includes them.
     Team,
 }
 
@@ -105,12 +122,12 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
             if let Some(external_id) = string_attribute(&group.resource(), "externalId") {
                 entry.insert("externalId".into(), json!(external_id));
             }
-            let mut members: Vec<String> = Vec::new();
+            let mut members: Vec<(String, Value)> = Vec::new();
             for id in &group.members {
                 if let Some(name) = user_names.get(id) {
-                    members.push((*name).to_string());
+                    members.push(user_member(name));
                 } else if let Some(name) = group_names.get(id) {
-                    members.push(format!("group:{name}"));
+                    members.push(group_member(name));
                 } else {
                     warnings.push(format!(
                         "group `{}` lists member id `{id}`, which matches no user or group; it is left out (a plan will remove it from the group)",
@@ -118,8 +135,17 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
                     ));
                 }
             }
-            members.sort_by_key(|m| m.to_lowercase());
-            entry.insert("members".into(), json!(members));
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            let members: Vec<Value> = members.into_iter().map(|(_, m)| m).collect();
+            if group.members_listed {
+                entry.insert("members".into(), Value::Array(members));
+            } else {
+                // `members: []` would have apply empty the group: leave it unmanaged.
+                warnings.push(format!(
+                    "the members of group `{}` were not read; it is written without `members:`, so that its membership is left as it is",
+                    group.display_name
+                ));
+            }
             (group.display_name.to_lowercase(), Value::Object(entry))
         })
         .collect();
@@ -151,9 +177,8 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
             for (_, department, entry) in &users {
                 let team = department
                     .as_deref()
-                    .map(slug)
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| "unassigned".to_string());
+                    .filter(|d| !d.trim().is_empty())
+                    .map_or_else(|| UNASSIGNED.to_string(), team_file_stem);
                 by_team.entry(team).or_default().push(entry.clone());
             }
             let mut files = vec![ExportedFile {
@@ -181,9 +206,32 @@ pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
             files
         }
     };
+    // Names come from the server: no terminal sees their control or bidi characters.
+    let mut warnings: Vec<String> = warnings
+        .iter()
+        .map(|w| escape_deceptive(w).into_owned())
+        .collect();
     warnings.sort();
     warnings.dedup();
     Export { files, warnings }
+}
+
+/// How a member that is a user is written, with its sort key: the userName, or
+/// `{user: NAME}` where the short form would name a group.
+fn user_member(name: &str) -> (String, Value) {
+    let value = if name.starts_with("group:") {
+        json!({ "user": name })
+    } else {
+        json!(name)
+    };
+    (name.to_lowercase(), value)
+}
+
+/// How a member that is a group is written, with its sort key: `group:NAME` (which the
+/// loader reads back as exactly NAME, whatever it holds).
+fn group_member(name: &str) -> (String, Value) {
+    let short = format!("group:{name}");
+    (short.to_lowercase(), json!(short))
 }
 
 /// A user as a configuration entry, and its enterprise department (for `--split team`).
@@ -272,6 +320,44 @@ fn multi_value(item: &Value) -> Option<Value> {
     Some(Value::Object(out))
 }
 
+/// The file of users without a department.
+const UNASSIGNED: &str = "unassigned";
+
+/// The longest file stem a department gets, in bytes (file names may have 255).
+const MAX_STEM: usize = 64;
+
+/// The file stem of a department's users, `users/<stem>.yaml`: its [`slug`] where that
+/// is short and says something (`Platform Eng` → `platform-eng`); otherwise the slug cut
+/// to a bounded length, or `department` where nothing of the name is left, then `-` and
+/// eight hex digits of the SHA-256 of the whole name, so that different departments
+/// stay apart. Always ASCII letters, digits and `-`, at most [`MAX_STEM`] bytes, never
+/// a name Windows reserves (`con`, `nul`, `com1`, …).
+pub fn team_file_stem(department: &str) -> String {
+    let slug = slug(department);
+    let reserved = {
+        let base = slug.as_str();
+        ["con", "prn", "aux", "nul"].contains(&base)
+            || ((base.starts_with("com") || base.starts_with("lpt"))
+                && base.len() == 4
+                && base.as_bytes()[3].is_ascii_digit())
+    };
+    if !slug.is_empty() && slug.len() <= MAX_STEM && !reserved {
+        return slug;
+    }
+    let digest = Sha256::digest(department.as_bytes());
+    let mut hash = String::with_capacity(8);
+    for byte in &digest[..4] {
+        let _ = write!(hash, "{byte:02x}");
+    }
+    // ASCII, so any cut is on a character boundary.
+    let cut = &slug[..slug.len().min(MAX_STEM - hash.len() - 1)];
+    let base = match cut.trim_end_matches('-') {
+        "" => "department",
+        base => base,
+    };
+    format!("{base}-{hash}")
+}
+
 /// A file-name-safe lower-case slug.
 fn slug(text: &str) -> String {
     let mut out = String::new();
@@ -341,6 +427,30 @@ mod tests {
                 "groups.yaml"
             ]
         );
+    }
+
+    #[test]
+    fn department_file_names_are_bounded_and_safe() {
+        assert_eq!(team_file_stem("Platform Eng"), "platform-eng");
+        let long = "Research and Development ".repeat(12);
+        let stem = team_file_stem(&long);
+        assert!(stem.len() <= MAX_STEM, "{stem}");
+        assert!(stem.starts_with("research-and-development-"), "{stem}");
+        assert_ne!(stem, team_file_stem(&format!("{long}x")));
+        let odd = team_file_stem("日本語");
+        assert!(odd.starts_with("department-") && odd.len() == "department-".len() + 8);
+        assert!(team_file_stem("CON").starts_with("con-"));
+        assert_eq!(team_file_stem("COM10"), "com10");
+        for name in ["../../etc/passwd", "a/b\\c", "\u{202E}x", "..", " "] {
+            let stem = team_file_stem(name);
+            assert!(
+                !stem.is_empty()
+                    && stem
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{name:?} -> {stem:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub enum LiveReadError {
     Request(ScimError),
     /// The pages did not add up to one consistent list.
     Inconsistent { kind: ResourceKind, reason: String },
+    /// Group members could not be read by any method the server supports; unknown
+    /// members are never taken for none.
+    MembersUnreadable { reason: String },
 }
 
 impl From<ScimError> for LiveReadError {
@@ -34,6 +37,10 @@ impl fmt::Display for LiveReadError {
                 "reading the directory's {}s gave an incomplete or inconsistent list, so nothing was planned: {reason}",
                 kind.noun()
             ),
+            LiveReadError::MembersUnreadable { reason } => write!(
+                f,
+                "reading the directory's group members failed, so nothing was planned: {reason}"
+            ),
         }
     }
 }
@@ -45,6 +52,7 @@ impl Diagnostic for LiveReadError {
         match self {
             LiveReadError::Request(e) => e.code(),
             LiveReadError::Inconsistent { .. } => Some(Box::new("live::incomplete_read")),
+            LiveReadError::MembersUnreadable { .. } => Some(Box::new("live::members_unreadable")),
         }
     }
 
@@ -53,6 +61,9 @@ impl Diagnostic for LiveReadError {
             LiveReadError::Request(e) => e.help(),
             LiveReadError::Inconsistent { .. } => Some(Box::new(
                 "run again (the directory may have changed while it was read); if it persists, the server's paging is unreliable: lower target.options.max_page_size or report it",
+            )),
+            LiveReadError::MembersUnreadable { .. } => Some(Box::new(
+                "set target.profile to the provider's profile, or target.options.member_read to how this server shows members: in_list, get_by_id or filter_by_member",
             )),
         }
     }

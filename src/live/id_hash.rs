@@ -16,9 +16,14 @@ pub(crate) type IdHashSet<T> = HashSet<T, FxSeededState>;
 
 /// An empty [`IdHashSet`] with room for `capacity` ids.
 pub(crate) fn id_hash_set<T>(capacity: usize) -> IdHashSet<T> {
+    HashSet::with_capacity_and_hasher(capacity, id_hash_state())
+}
+
+/// The seeded hash itself, e.g. to keep 64-bit hashes of ids instead of the ids.
+pub(crate) fn id_hash_state() -> FxSeededState {
     static SEED: OnceLock<usize> = OnceLock::new();
     let seed = *SEED.get_or_init(|| usize::from_ne_bytes(rand::random()));
-    HashSet::with_capacity_and_hasher(capacity, FxSeededState::with_seed(seed))
+    FxSeededState::with_seed(seed)
 }
 
 #[cfg(test)]

@@ -2,13 +2,18 @@
 //!
 //! Users and groups are listed at the same time with the profile's paging (`pager`), their
 //! pages spread over the requests in flight in proportion (`turns`), each page parsed
-//! straight into snapshot entries (`page`); group members are read by the profile's
-//! method (`members`), and the result is checked for consistency.
+//! straight into snapshot entries (`page`, which refuses ids that could not be request
+//! paths and values that could not be read back); group members are read by the
+//! profile's method, refined by what the server shows so that unknown members are never
+//! taken for none (`members`); member ids that match no listed user or group are looked
+//! up one by one, and only those proven absent may be removed (`dangling`).
 //! Any failed request (after the client's retries), a `totalResults` that changes between
-//! pages, an id seen twice, a short or empty page before the end fails the whole read: a
-//! plan must never be built on a partial directory, since what is missing from a read
-//! looks exactly like what should be deleted. This module only reads.
+//! pages, an id seen twice, a short or empty page before the end, a member the lists
+//! missed fails the whole read: a plan must never be built on a partial directory, since
+//! what is missing from a read looks exactly like what should be deleted. This module
+//! only reads.
 
+mod dangling;
 mod error;
 mod id_hash;
 mod member_ids;
@@ -18,15 +23,17 @@ mod pager;
 mod progress;
 mod snapshot;
 mod turns;
+mod value_check;
 
 pub use error::LiveReadError;
 pub use member_ids::MemberIds;
+pub use members::probe_member_read;
+pub use page::{GroupReader, UserReader};
 pub use pager::{ListRead, Listed, read_all};
 pub use progress::{Progress, ReadProgress};
 pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
-use page::{GroupReader, UserReader};
 use pager::read_all_sharing;
 use turns::Turns;
 
@@ -64,12 +71,25 @@ pub async fn read_with_progress(
     let users = read_all_sharing(list(ResourceKind::User, user_query), UserReader, &turns);
     let groups = read_all_sharing(list(ResourceKind::Group, group_query), GroupReader, &turns);
     let (users, groups) = users_then_groups(users, groups).await?;
-    let mut live = Live { users, groups };
-    match profile.member_read {
-        MemberRead::InList => {}
-        MemberRead::GetById => members::read_by_group(client, &mut live).await?,
-        MemberRead::FilterByMember => members::read_by_member_filter(client, &mut live).await?,
+    let uncounted = [
+        (users.counted, ResourceKind::User),
+        (groups.counted, ResourceKind::Group),
+    ];
+    let mut live = Live {
+        users: users.items,
+        groups: groups.items,
+        ..Live::default()
+    };
+    for (counted, kind) in uncounted {
+        if !counted {
+            live.notices.push(format!(
+                "the {noun} list (cursor paging) gave no totalResults, so its completeness could not be checked against a total; member ids that match no listed user or group are looked up one by one before any is taken as gone",
+                noun = kind.noun()
+            ));
+        }
     }
+    members::complete(client, &mut live).await?;
+    dangling::confirm(client, &mut live).await?;
     Ok(live)
 }
 

@@ -6,7 +6,10 @@
 //! user's `groups` are skipped unparsed; `id`, `userName` and `displayName` are read
 //! leniently (exact key first, then any case); group members become a packed
 //! [`MemberIds`]. A resource without an id or a name fails the page with a message that
-//! says which. This module parses; the pager checks pages against each other.
+//! says which, and so does one whose id cannot be a request path segment
+//! ([`ScimId::path_problem`]: ids are data, never paths) or whose attribute holds a value
+//! that could not be read back as a JSON tree later (see `value_check`). This module
+//! parses; the pager checks pages against each other.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,13 +20,15 @@ use serde_json::value::RawValue;
 
 use super::member_ids::MemberIds;
 use super::snapshot::{LiveGroup, LiveUser, ResourceJson};
+use super::value_check::{self, ValueProblem};
 use crate::scim::{
     IdValueSeed, KeySeed, MemberIdsSeed, ResourceKind, ResourceReader, ScimId, is_dropped_attribute,
 };
 
-/// Reads each element of a user list into a [`LiveUser`].
+/// Reads each element of a user list into a [`LiveUser`] (with
+/// [`parse_with`](crate::scim::parse_with)).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct UserReader;
+pub struct UserReader;
 
 impl ResourceReader for UserReader {
     type Item = LiveUser;
@@ -42,9 +47,10 @@ impl ResourceReader for UserReader {
     }
 }
 
-/// Reads each element of a group list into a [`LiveGroup`].
+/// Reads each element of a group list into a [`LiveGroup`] (with
+/// [`parse_with`](crate::scim::parse_with)).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct GroupReader;
+pub struct GroupReader;
 
 impl ResourceReader for GroupReader {
     type Item = LiveGroup;
@@ -109,6 +115,9 @@ impl<'de> Visitor<'de> for EntrySeed {
         let mut members: Vec<Cow<'de, str>> = Vec::new();
         let mut members_listed = false;
         let mut version = None;
+        // The first attribute whose value cannot be kept, reported once the id and the
+        // name (which may come later) are known.
+        let mut problem: Option<(String, ValueProblem)> = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if key.eq_ignore_ascii_case("meta") {
                 version = map.next_value::<MetaVersion>()?.0;
@@ -124,15 +133,43 @@ impl<'de> Visitor<'de> for EntrySeed {
                 continue;
             }
             let raw: &'de RawValue = map.next_value()?;
+            if problem.is_none()
+                && let Err(found) = value_check::check(raw.get())
+            {
+                problem = Some((key.to_string(), found));
+            }
             id.offer(&key, raw);
             name.offer(&key, raw);
             json.push(&key, raw);
         }
         let noun = kind.noun();
+        if let Some((key, found)) = problem {
+            let who = match (id.id(), name.string()) {
+                (Some(id), _) => format!("{noun} {}", shown(&id)),
+                (None, Some(name)) => format!("{noun} {}", shown(&name)),
+                (None, None) => format!("a {noun}"),
+            };
+            return Err(de::Error::custom(format!(
+                "{who} has an attribute `{}` that {found}; scimform does not act on a resource it cannot read back",
+                escaped(&key)
+            )));
+        }
         let Some(id) = id.id() else {
             return Err(de::Error::custom(format!("a {noun} has no id")));
         };
-        let Some(name) = name.string() else {
+        let name = name.string();
+        if let Some(why) = ScimId::path_problem(&id) {
+            let who = name.as_deref().map_or_else(
+                || format!("a {noun}"),
+                |name| format!("{noun} {}", shown(name)),
+            );
+            return Err(de::Error::custom(format!(
+                "{who} has the id {}, which cannot be used in a request path ({why}); scimform does not act on such ids",
+                shown(&id)
+            )));
+        }
+        // The id is fit to show now: no control characters, at most 1024 bytes.
+        let Some(name) = name else {
             return Err(de::Error::custom(format!(
                 "{noun} {id} has no {name_attribute}"
             )));
@@ -170,9 +207,12 @@ impl<'de> Visitor<'de> for MetaVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetaVersion, A::Error> {
         let mut version = None;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let value: serde_json::Value = map.next_value()?;
-            if key.eq_ignore_ascii_case("version")
-                && let serde_json::Value::String(text) = value
+            if !key.eq_ignore_ascii_case("version") {
+                // Anything else in `meta` (dates, locations) is not read at all.
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            if let Some(text) = map.next_value::<VersionText>()?.0
                 && !text.is_empty()
             {
                 version = Some(text.into_boxed_str());
@@ -209,6 +249,80 @@ impl<'de> Visitor<'de> for MetaVisitor {
     fn visit_unit<E: de::Error>(self) -> Result<MetaVersion, E> {
         Ok(MetaVersion(None))
     }
+}
+
+/// `meta.version` if it is a string; any other value is no version.
+struct VersionText(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for VersionText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<VersionText, D::Error> {
+        deserializer.deserialize_any(VersionVisitor)
+    }
+}
+
+struct VersionVisitor;
+
+impl<'de> Visitor<'de> for VersionVisitor {
+    type Value = VersionText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a version")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<VersionText, E> {
+        Ok(VersionText(Some(text.to_string())))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<VersionText, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(VersionText(None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<VersionText, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(VersionText(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<VersionText, E> {
+        Ok(VersionText(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<VersionText, E> {
+        Ok(VersionText(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<VersionText, E> {
+        Ok(VersionText(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<VersionText, E> {
+        Ok(VersionText(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<VersionText, E> {
+        Ok(VersionText(None))
+    }
+}
+
+/// Server text in a message: quoted, escaped (no control characters reach a terminal)
+/// and cut to 80 characters.
+fn shown(text: &str) -> String {
+    const MAX: usize = 80;
+    let mut cut: String = text.chars().take(MAX).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// [`shown`] without the quotes (for a name between backticks).
+fn escaped(text: &str) -> String {
+    let shown = shown(text);
+    shown
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(&shown)
+        .to_string()
 }
 
 /// The value of one attribute, found as `RFC 7643 §2.1` asks: the exact name wins,

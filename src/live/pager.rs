@@ -4,8 +4,12 @@
 //! many at once as the client's concurrency, shared with the other lists of the read by
 //! `Turns`), each at the start index the first page's length implies; every page must
 //! report the same `totalResults` and be exactly as long as its position requires.
-//! Cursor paging follows `nextCursor` one page at a time. Either way an id seen twice, a
-//! missing id or a total that does not add up is an error.
+//! Cursor paging follows `nextCursor` one page at a time; a cursor list may come without
+//! `totalResults`, and then nothing can tell a list that ends early from a complete one
+//! (the read says so in [`Listing::counted`], and the live reader looks up every member
+//! id such a list may have missed). Either way an id seen twice, a missing id, a total
+//! that does not add up, a list longer than [`MAX_LIST_RESOURCES`] or (index paging) in
+//! more than [`MAX_LIST_PAGES`] pages is an error.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +25,23 @@ use super::turns::Turns;
 use crate::scim::{
     ListPage, Paging, ResourceKind, ResourceReader, ScimClient, ScimError, ScimId, string_attribute,
 };
+
+/// The longest list read: a server announcing more (or paging past it) is refused
+/// rather than followed until memory runs out.
+pub(crate) const MAX_LIST_RESOURCES: u64 = 10_000_000;
+
+/// The most pages an index-paged list is read in (each is a task waiting for its turn,
+/// spawned up front): a million users in pages of 5 would fit.
+pub(crate) const MAX_LIST_PAGES: u64 = 200_000;
+
+/// A whole list, as read.
+#[derive(Debug)]
+pub(crate) struct Listing<T> {
+    pub(crate) items: Vec<T>,
+    /// Whether the list was checked against a `totalResults` (always with index paging;
+    /// with cursor paging only when the server gave one).
+    pub(crate) counted: bool,
+}
 
 /// What a page reader makes of a resource, as far as the pager needs to know it.
 pub trait Listed {
@@ -76,7 +97,7 @@ where
     R::Item: Listed + Send + 'static,
 {
     let turns = Turns::new(list.client.profile().concurrency as usize);
-    read_all_sharing(list, reader, &turns).await
+    Ok(read_all_sharing(list, reader, &turns).await?.items)
 }
 
 /// [`read_all`], its pages requested when `turns` says, so that lists read at the same
@@ -85,13 +106,16 @@ pub(crate) async fn read_all_sharing<R>(
     list: ListRead<'_>,
     reader: R,
     turns: &Arc<Turns>,
-) -> Result<Vec<R::Item>, LiveReadError>
+) -> Result<Listing<R::Item>, LiveReadError>
 where
     R: ResourceReader + Clone + Send + Sync + 'static,
     R::Item: Listed + Send + 'static,
 {
     match list.client.profile().paging {
-        Paging::Index => read_indexed(list, reader, turns).await,
+        Paging::Index => Ok(Listing {
+            items: read_indexed(list, reader, turns).await?,
+            counted: true,
+        }),
         Paging::Cursor => read_cursor(list, reader).await,
     }
 }
@@ -127,6 +151,9 @@ impl<T: Listed> Collector<T> {
     }
 
     fn push(&mut self, resources: Vec<T>) -> Result<(), LiveReadError> {
+        if (self.items.len() + resources.len()) as u64 > MAX_LIST_RESOURCES {
+            return Err(too_long(self.kind));
+        }
         self.items.reserve(resources.len());
         for resource in resources {
             let Some(id) = resource.listed_id() else {
@@ -144,12 +171,28 @@ impl<T: Listed> Collector<T> {
     }
 }
 
+fn too_long(kind: ResourceKind) -> LiveReadError {
+    LiveReadError::Inconsistent {
+        kind,
+        reason: format!(
+            "the list is longer than {MAX_LIST_RESOURCES} {}s, more than scimform reads",
+            kind.noun()
+        ),
+    }
+}
+
 fn total_of<T>(page: &ListPage<T>, kind: ResourceKind, start: u64) -> Result<u64, LiveReadError> {
-    page.total_results
+    let total = page
+        .total_results
         .ok_or_else(|| LiveReadError::Inconsistent {
             kind,
             reason: format!("the page at startIndex {start} has no totalResults"),
-        })
+        })?;
+    // A total is a promise of pages to fetch; one beyond any directory is not followed.
+    if total > MAX_LIST_RESOURCES {
+        return Err(too_long(kind));
+    }
+    Ok(total)
 }
 
 async fn read_indexed<R>(
@@ -192,8 +235,15 @@ where
 
     // The remaining pages, each sent when `turns` gives this list a turn, which it holds
     // until the body is in (not while it is parsed).
+    let remaining = (total - step).div_ceil(step);
+    if remaining >= MAX_LIST_PAGES {
+        return Err(collector.inconsistent(format!(
+            "the first page had {} and totalResults is {total}: more than {MAX_LIST_PAGES} pages of that size are not read (the server's paging is broken, or its page size far too small)",
+            kind.counted(step)
+        )));
+    }
     let mut pages = JoinSet::new();
-    let share = turns.list((total - step).div_ceil(step));
+    let share = turns.list(remaining);
     let mut start = 1 + step;
     while start <= total {
         let client = client.clone();
@@ -254,7 +304,7 @@ async fn read_cursor<R>(
         progress,
     }: ListRead<'_>,
     reader: R,
-) -> Result<Vec<R::Item>, LiveReadError>
+) -> Result<Listing<R::Item>, LiveReadError>
 where
     R: ResourceReader + Sync,
     R::Item: Listed,
@@ -280,6 +330,14 @@ where
         }
         let empty = page.resources.is_empty();
         collector.push(page.resources)?;
+        if let Some(total) = total
+            && collector.items.len() as u64 > total
+        {
+            return Err(collector.inconsistent(format!(
+                "read more than the {} that totalResults announced",
+                kind.counted(total)
+            )));
+        }
         progress.report(ReadProgress {
             kind,
             read: collector.items.len() as u64,
@@ -302,8 +360,14 @@ where
         }
     }
     match total {
-        Some(total) => finish(collector, total),
-        None => Ok(collector.items),
+        Some(total) => Ok(Listing {
+            items: finish(collector, total)?,
+            counted: true,
+        }),
+        None => Ok(Listing {
+            items: collector.items,
+            counted: false,
+        }),
     }
 }
 

@@ -7,10 +7,12 @@
 //! packed per group ([`MemberIds`]). This file defines the snapshot; it reads nothing from
 //! the network.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::dangling;
 use super::member_ids::MemberIds;
 use super::page::{GroupReader, UserReader};
 use crate::scim::{ScimId, parse_with};
@@ -22,14 +24,32 @@ pub struct ResourceJson(Box<str>);
 
 impl ResourceJson {
     /// Text that the page reader assembled from validated pieces: `{`, then
-    /// `"key":value` pairs separated by commas, then `}`.
+    /// `"key":value` pairs separated by commas, then `}`, each value checked by
+    /// `value_check` (so that the text parses as a tree: no number beyond `f64`, no
+    /// lone surrogate, no nesting near `serde_json`'s recursion limit).
     pub(super) fn from_assembled(text: String) -> ResourceJson {
         ResourceJson(text.into_boxed_str())
     }
 
     /// The resource as a JSON tree.
+    ///
+    /// The reader only keeps text that parses (see [`from_assembled`]), so this never
+    /// fails; were that ever broken, a debug build panics to show it and a release build
+    /// gives an empty object rather than crash on a server's answer.
+    ///
+    /// [`from_assembled`]: Self::from_assembled
     pub fn to_value(&self) -> Value {
-        serde_json::from_str(&self.0).expect("a ResourceJson holds a JSON object")
+        match serde_json::from_str(&self.0) {
+            Ok(value) => value,
+            Err(error) => {
+                debug_assert!(
+                    false,
+                    "a ResourceJson that does not parse ({error}): {}",
+                    self.0
+                );
+                Value::Object(Map::new())
+            }
+        }
     }
 
     /// The compact JSON text.
@@ -90,17 +110,49 @@ impl LiveGroup {
 pub struct Live {
     pub users: Vec<LiveUser>,
     pub groups: Vec<LiveGroup>,
+    /// Member ids (as groups list them) that match no listed user or group and that the
+    /// server confirmed absent: `GET /Users/{id}` and `GET /Groups/{id}` both answered
+    /// 404 (or 410). Only these dangling members may be planned for removal; any other
+    /// member that matches nothing may be a user the list failed to return.
+    pub absent_member_ids: BTreeSet<ScimId>,
+    /// What the read decided on its own that the user may want to know (`-v`): a
+    /// member read refined because the profile's did not fit the server, a list whose
+    /// completeness could not be checked against a total. Plain sentences.
+    pub notices: Vec<String>,
 }
 
 impl Live {
     /// Build a snapshot from resources (as a server returns them), checking each has an
     /// id and a name, exactly as the reader builds one from list pages. Used by tests and
-    /// by callers that hold resources already.
+    /// by callers that hold resources already. Every member id that matches no user or
+    /// group is taken as confirmed absent (the caller vouches for the resources being
+    /// the whole directory); [`from_resources_with_absent`](Self::from_resources_with_absent)
+    /// says which are.
     pub fn from_resources(users: Vec<Value>, groups: Vec<Value>) -> Result<Live, String> {
+        let mut live = Live::from_resources_with_absent(users, groups, &[])?;
+        live.absent_member_ids = dangling::unmatched(&live)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        Ok(live)
+    }
+
+    /// [`from_resources`](Self::from_resources), with only the member ids in `absent`
+    /// confirmed absent.
+    pub fn from_resources_with_absent(
+        users: Vec<Value>,
+        groups: Vec<Value>,
+        absent: &[&str],
+    ) -> Result<Live, String> {
         let page =
             |resources: Vec<Value>| serde_json::json!({ "Resources": resources }).to_string();
         let users = parse_with(page(users).as_bytes(), &UserReader)?.resources;
         let groups = parse_with(page(groups).as_bytes(), &GroupReader)?.resources;
-        Ok(Live { users, groups })
+        Ok(Live {
+            users,
+            groups,
+            absent_member_ids: absent.iter().map(|id| ScimId::new(id)).collect(),
+            notices: Vec::new(),
+        })
     }
 }

@@ -46,6 +46,19 @@ pub struct Change {
     /// Member changes, for groups.
     #[serde(default, skip_serializing_if = "MemberChanges::is_empty")]
     pub members: MemberChanges,
+    /// For a link: the existing Atlassian account the new SCIM user is linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_account: Option<LinkedAccount>,
+}
+
+/// An existing Atlassian account that a user create links (by its email).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedAccount {
+    pub account_id: String,
+    pub name: String,
+    /// `active`, `inactive`, `closed`.
+    pub status: String,
 }
 
 /// Users and groups.
@@ -75,6 +88,9 @@ impl ResourceType {
 pub enum Action {
     /// A new user or group.
     Create,
+    /// A new SCIM user that links an existing account with its email (Atlassian: an
+    /// account created by SAML just-in-time provisioning joins the SCIM directory).
+    Link,
     /// A declared user matched to a live account by a secondary key (email, externalId),
     /// with the changes that make it the declared user (its userName included).
     Adopt,
@@ -97,6 +113,7 @@ impl Action {
     pub fn word(self) -> &'static str {
         match self {
             Action::Create => "create",
+            Action::Link => "link",
             Action::Adopt => "adopt",
             Action::Update => "update",
             Action::Rename => "rename",

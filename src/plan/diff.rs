@@ -30,7 +30,7 @@ use super::guards::{self, GroupOutcome, ProtectedRemoval};
 use super::matching::{self, How, PlanErrors};
 use super::members::{self, Directory, Resolved};
 use super::model::{
-    Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanTarget, Scope, Summary, Unmanaged,
+    Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanPolicy, PlanTarget, Scope, Summary, Unmanaged,
     UnmanagedObject,
 };
 use super::order::dependency_order;
@@ -55,6 +55,8 @@ pub struct PlanContext {
     pub git_commit: Option<String>,
     /// `--target`/`--exclude`, when the plan is limited.
     pub scope: Option<Scope>,
+    /// The Atlassian organisation, when `target.atlassian` gives access to it.
+    pub atlassian: Option<crate::atlassian::OrgSnapshot>,
 }
 
 impl PlanContext {
@@ -71,6 +73,7 @@ impl PlanContext {
             created_at: "1970-01-01T00:00:00Z".to_string(),
             git_commit: None,
             scope: None,
+            atlassian: None,
         }
     }
 }
@@ -188,6 +191,14 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             }
         }
     }
+    if let Some(org) = &context.atlassian {
+        super::atlassian::decide_creates(&mut user_creates, &users, org, &mut notes, &mut errors);
+        if !errors.is_empty() {
+            return Err(PlanErrors { errors });
+        }
+    } else if context.target.profile == "atlassian" {
+        super::atlassian::explain_creates(&mut user_creates, &mut notes);
+    }
     let user_creates = dependency_order(user_creates, |change| {
         (
             change.name.to_lowercase(),
@@ -251,6 +262,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
                 remove: member_changes.remove,
                 keep: member_changes.keep,
             },
+            linked_account: None,
         };
         if *replaced {
             change.action = Action::Replace;
@@ -395,6 +407,10 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     let removals = protected_removals(&changes, &protected_users);
     let guards = guards::evaluate(&changes, &outcomes, &removals, policy, managed_users);
 
+    let atlassian = context
+        .atlassian
+        .as_ref()
+        .map(|org| super::atlassian::report(org, live, &users, &changes));
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         scimform_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -403,9 +419,16 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         target: context.target.clone(),
         config_digest: declared.digest.clone(),
         scope: context.scope.clone(),
+        policy: PlanPolicy {
+            adopt_existing: policy
+                .match_users_by
+                .iter()
+                .any(|key| *key != crate::config::MatchUsersBy::UserName),
+        },
         summary: Summary::of(&changes),
         guards,
         changes,
+        atlassian,
         unmanaged,
         notes,
     })
@@ -530,6 +553,7 @@ fn create_user(user: &DeclaredUser, directory: &Directory<'_>, protected: bool) 
             new: directory.user_ref(m),
         }),
         members: MemberChanges::default(),
+        linked_account: None,
     }
 }
 
@@ -604,6 +628,7 @@ fn update_user(
         attributes,
         manager,
         members: MemberChanges::default(),
+        linked_account: None,
     })
 }
 
@@ -695,6 +720,7 @@ fn create_group(group: &DeclaredGroup, members: Vec<MemberRef>, protected: bool)
             remove: Vec::new(),
             keep: Vec::new(),
         },
+        linked_account: None,
     }
 }
 
@@ -758,6 +784,7 @@ fn unmanaged_user(
         attributes,
         manager: None,
         members: MemberChanges::default(),
+        linked_account: None,
     })
 }
 
@@ -782,6 +809,7 @@ fn delete_group(group: &LiveGroup, directory: &Directory<'_>, protected: bool) -
             remove: members::live_members(group, directory),
             keep: Vec::new(),
         },
+        linked_account: None,
     }
 }
 

@@ -185,7 +185,9 @@ impl Plan {
             |n| n.to_string_lossy().into_owned(),
         );
         let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, self.to_json()).map_err(error)?;
+        // The token never reaches a plan, but a value a server sent might hold it.
+        let text = self.to_json();
+        std::fs::write(&temporary, crate::secret::redact(&text).as_bytes()).map_err(error)?;
         std::fs::rename(&temporary, path).map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
             error(e)

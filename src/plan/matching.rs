@@ -54,6 +54,22 @@ pub enum MatchError {
         /// The live candidates: (name, id).
         candidates: Vec<(String, String)>,
     },
+    /// Atlassian: the email of a user to create is linked to a SCIM record in this
+    /// directory under another name (the create would fail; it should be adopted).
+    LinkedHere {
+        user: String,
+        origin: String,
+        email: String,
+        scim_user_id: String,
+    },
+    /// Atlassian: the email of a user to create is linked to a SCIM record in another
+    /// directory of the organisation (the create would fail).
+    LinkedElsewhere {
+        user: String,
+        origin: String,
+        email: String,
+        directory_id: String,
+    },
     /// One live object is claimed by several declared entries.
     ClaimedTwice {
         noun: &'static str,
@@ -86,6 +102,24 @@ impl fmt::Display for MatchError {
                     list.join(", ")
                 )
             }
+            MatchError::LinkedHere {
+                user,
+                origin,
+                email,
+                scim_user_id,
+            } => write!(
+                f,
+                "user `{user}` ({origin}) would be created, but its email `{email}` already belongs to SCIM user {scim_user_id} in this directory, which the plan did not match"
+            ),
+            MatchError::LinkedElsewhere {
+                user,
+                origin,
+                email,
+                directory_id,
+            } => write!(
+                f,
+                "user `{user}` ({origin}) cannot be created here: its email `{email}` is linked to a SCIM record in another directory of the organisation ({directory_id})"
+            ),
             MatchError::ClaimedTwice {
                 noun,
                 live,
@@ -114,6 +148,8 @@ impl Diagnostic for MatchError {
         Some(Box::new(match self {
             MatchError::Ambiguous { .. } => "plan::ambiguous_match",
             MatchError::ClaimedTwice { .. } => "plan::claimed_twice",
+            MatchError::LinkedHere { .. } => "plan::atlassian_linked_here",
+            MatchError::LinkedElsewhere { .. } => "plan::atlassian_linked_elsewhere",
         }))
     }
 
@@ -124,6 +160,12 @@ impl Diagnostic for MatchError {
             }
             MatchError::ClaimedTwice { .. } => {
                 "one live account can be only one declared entry: change the email or externalId of one of them, or declare the account once"
+            }
+            MatchError::LinkedHere { .. } => {
+                "add `email` to policy.match_users_by so that the plan adopts that SCIM user, or give the declared user that SCIM user's userName"
+            }
+            MatchError::LinkedElsewhere { .. } => {
+                "an account is provisioned by one identity-provider directory: remove the user from the other directory (or unlink it in admin.atlassian.com), or leave it out of these files"
             }
         }))
     }
@@ -243,7 +285,7 @@ pub(crate) fn live_primary_email(resource: &Value) -> Option<String> {
 }
 
 /// The primary email a declared user declares (the one marked primary, else the first).
-fn declared_primary_email(user: &DeclaredUser) -> Option<String> {
+pub fn declared_primary_email(user: &DeclaredUser) -> Option<String> {
     let emails = user.attributes.get("emails").and_then(Value::as_array)?;
     let primary = emails
         .iter()

@@ -6,10 +6,13 @@
 //! replaces) the object. Live member values resolve to a live user or group by exact id
 //! first, and case-insensitively only when exactly one object has that id in another
 //! case (some servers compare ids so), so that an id listed in another case is never
-//! planned as a removal and an addition of the same member. Pure.
+//! planned as a removal and an addition of the same member. A value that resolves to
+//! nothing (dangling) is removed only when the read proved it absent
+//! (`Live::absent_member_ids`); otherwise it may be a user the read missed, and it stays.
+//! Pure.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -17,6 +20,7 @@ use super::change::{MemberRef, MemberType};
 use super::model::{Note, NoteKind};
 use crate::config::{DeclaredGroup, MemberName, Membership};
 use crate::live::{Live, LiveGroup};
+use crate::scim::ScimId;
 
 /// A live object a member value can point at.
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +43,8 @@ pub(crate) struct Directory<'a> {
     users: FxHashMap<&'a str, Option<&'a str>>,
     /// Declared displayName → the live id, `None` when the plan creates or replaces it.
     groups: FxHashMap<&'a str, Option<&'a str>>,
+    /// Member values the read proved absent (the only dangling ones that may go).
+    absent: &'a BTreeSet<ScimId>,
 }
 
 /// A live member value, resolved.
@@ -95,6 +101,7 @@ impl<'a> Directory<'a> {
             by_folded_id: OnceCell::new(),
             users: FxHashMap::default(),
             groups: FxHashMap::default(),
+            absent: &live.absent_member_ids,
         }
     }
 
@@ -266,7 +273,7 @@ pub(crate) fn group_members(
                 true
             }
             Resolved::Known { .. } => false,
-            Resolved::Dangling => {
+            Resolved::Dangling if directory.absent.contains(value) => {
                 notes.push(Note {
                     kind: NoteKind::DanglingMember,
                     subject: subject.clone(),
@@ -276,6 +283,17 @@ pub(crate) fn group_members(
                     ),
                 });
                 false
+            }
+            Resolved::Dangling => {
+                notes.push(Note {
+                    kind: NoteKind::DanglingMember,
+                    subject: subject.clone(),
+                    message: format!(
+                        "`{}` lists member id `{value}`, which matches no user or group the read listed, but the server did not confirm it is gone; it stays, since it may be a member the read missed",
+                        declared.display_name
+                    ),
+                });
+                true
             }
         };
         if stays {

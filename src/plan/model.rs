@@ -36,6 +36,8 @@ pub struct Plan {
     /// Present when the plan was limited with `--target`/`--exclude`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// What the policy lets apply do on its own.
+    pub policy: PlanPolicy,
     /// Counts of the changes (derived from `changes`; a file whose counts disagree with
     /// its changes is refused).
     pub summary: Summary,
@@ -47,6 +49,34 @@ pub struct Plan {
     pub unmanaged: Unmanaged,
     /// What a reviewer should know that is not a change.
     pub notes: Vec<Note>,
+    /// The Atlassian organisation, when `target.atlassian` gives access to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atlassian: Option<AtlassianReport>,
+}
+
+/// What the plan saw of the Atlassian organisation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AtlassianReport {
+    pub org_id: String,
+    /// The SCIM directory the target is.
+    pub directory_id: String,
+    pub verified_domains: Vec<String>,
+    /// Active managed accounts in verified domains that are not in this SCIM directory
+    /// and that no file declares (accounts created by SAML just-in-time provisioning,
+    /// for instance), sorted by email.
+    pub unsynced: Vec<UnsyncedAccount>,
+    /// Whether the SCIM links of every user the plan creates were looked up.
+    pub links_checked: bool,
+}
+
+/// A managed account outside the SCIM directory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnsyncedAccount {
+    pub account_id: String,
+    pub email: String,
+    pub name: String,
 }
 
 /// The directory a plan is for, and what its provider can do.
@@ -81,6 +111,15 @@ impl Capabilities {
     }
 }
 
+/// The parts of `policy:` that apply needs when the server surprises it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPolicy {
+    /// `match_users_by` adopts existing accounts (email or externalId): a user create
+    /// answered 409 (the userName exists) adopts that account instead of failing.
+    pub adopt_existing: bool,
+}
+
 /// A plan limited to some objects (`--target`, `--exclude`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,6 +137,8 @@ pub struct Scope {
 #[serde(deny_unknown_fields)]
 pub struct Summary {
     pub create: usize,
+    /// User creates that link an existing Atlassian account.
+    pub link: usize,
     pub adopt: usize,
     /// Attribute and membership updates, renames and reactivations.
     pub update: usize,
@@ -119,6 +160,7 @@ impl Summary {
         for change in changes {
             match change.action {
                 Action::Create => summary.create += 1,
+                Action::Link => summary.link += 1,
                 Action::Adopt => summary.adopt += 1,
                 Action::Update | Action::Rename | Action::Reactivate => summary.update += 1,
                 Action::Replace => summary.replace += 1,
@@ -267,6 +309,10 @@ pub enum NoteKind {
     DeleteSemantics,
     /// A `--target`/`--exclude` that matches no change.
     ScopeMatchesNothing,
+    /// A SCIM record for this email is linked to no account: creating it will fail (409).
+    StaleAtlassianLink,
+    /// On Atlassian, what creating users does to existing accounts.
+    AtlassianLinking,
 }
 
 impl Plan {

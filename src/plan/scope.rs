@@ -133,7 +133,7 @@ pub(crate) fn limit(changes: Vec<Change>, scope: &Scope, notes: &mut Vec<Note>) 
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            c.action == Action::Create
+            matches!(c.action, Action::Create | Action::Link)
                 || (c.action == Action::Replace && c.resource == ResourceType::Group)
         })
         .map(|(i, c)| {

@@ -42,7 +42,9 @@ pub fn stale_changes(plan: &Plan, live: &Live) -> Vec<Stale> {
     let mut stale = Vec::new();
     for change in &plan.changes {
         let what = match (change.resource, &change.id, &change.fingerprint) {
-            (ResourceType::User, None, _) if change.action == Action::Create => {
+            (ResourceType::User, None, _)
+                if matches!(change.action, Action::Create | Action::Link) =>
+            {
                 user_names.get(&change.name.to_lowercase()).map(|u| {
                     format!(
                         "a user `{}` (id {}) was created since the plan",

@@ -809,3 +809,28 @@ groups:
         plan.guards.trips
     );
 }
+
+#[test]
+fn a_dangling_member_is_removed_only_when_the_read_proved_it_absent() {
+    let config =
+        "users:\n  - userName: a@x.test\ngroups:\n  - displayName: eng\n    members: [a@x.test]\n";
+    let users = vec![json!({"id": "u1", "userName": "a@x.test"})];
+    let groups = vec![json!({"id": "g1", "displayName": "eng",
+        "members": [{"value": "u1"}, {"value": "gone"}, {"value": "missed"}]})];
+    let live = Live::from_resources_with_absent(users, groups, &["gone"]).expect("live");
+    let plan = plan(&declared(config), &live);
+    let eng = change(&plan, "group eng");
+    let removed: Vec<Option<&str>> = eng.members.remove.iter().map(|m| m.id.as_deref()).collect();
+    assert_eq!(removed, [Some("gone")], "only the proven absent id goes");
+    let kept = plan
+        .notes
+        .iter()
+        .find(|n| n.kind == NoteKind::DanglingMember && n.message.contains("`missed`"))
+        .unwrap_or_else(|| panic!("a note on the unconfirmed id: {:?}", plan.notes));
+    assert!(kept.message.contains("it stays"), "{}", kept.message);
+    assert_eq!(
+        eng.fingerprint.as_ref().and_then(|f| f.members),
+        Some(3),
+        "the fingerprint still counts what the group lists"
+    );
+}

@@ -70,6 +70,8 @@ pub struct View<'a> {
     pub address: String,
     /// The live id, safe.
     pub id: Option<String>,
+    /// For a link: `→ existing Atlassian account ID (name, status)`, safe.
+    pub links_to: Option<String>,
     /// `privileged`, `protected`.
     pub tags: Vec<&'static str>,
     /// `will be created`, `will be deleted`, …
@@ -82,7 +84,7 @@ pub struct View<'a> {
 /// The sign of a change as a whole.
 pub fn sign_of(change: &Change) -> Sign {
     match change.action {
-        Action::Create => Sign::Add,
+        Action::Create | Action::Link => Sign::Add,
         Action::Update | Action::Adopt | Action::Rename | Action::Reactivate => Sign::Change,
         Action::Deactivate | Action::Delete => Sign::Remove,
         Action::Replace => Sign::Replace,
@@ -93,6 +95,7 @@ pub fn sign_of(change: &Change) -> Sign {
 pub fn verb_of(action: Action) -> &'static str {
     match action {
         Action::Create => "will be created",
+        Action::Link => "will be linked to an existing Atlassian account",
         Action::Adopt => "will be adopted",
         Action::Update => "will be updated in place",
         Action::Rename => "will be renamed",
@@ -114,7 +117,7 @@ pub fn view(change: &Change, members_shown: Option<usize>) -> View<'_> {
         tags.push("protected");
     }
     let mut rows = Vec::new();
-    if change.action == Action::Create {
+    if matches!(change.action, Action::Create | Action::Link) {
         for attribute in &change.attributes {
             let mut leaves = Vec::new();
             flatten(&short_path(&attribute.path), &attribute.new, &mut leaves);
@@ -157,6 +160,13 @@ pub fn view(change: &Change, members_shown: Option<usize>) -> View<'_> {
         sign: sign_of(change),
         address: safe(&change.address).into_owned(),
         id: change.id.as_deref().map(|id| safe(id).into_owned()),
+        links_to: change.linked_account.as_ref().map(|a| {
+            safe(&format!(
+                "→ existing Atlassian account {} ({}, {})",
+                a.account_id, a.name, a.status
+            ))
+            .into_owned()
+        }),
         tags,
         verb: verb_of(change.action),
         reason: safe(&change.reason).into_owned(),
@@ -285,8 +295,13 @@ pub fn member_text(member: &MemberRef) -> String {
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
     let memberships = s.member_adds + s.member_removals;
+    let link = if s.link > 0 {
+        format!(", {} to link", s.link)
+    } else {
+        String::new()
+    };
     format!(
-        "{} to create, {} to adopt, {} to update, {} to replace, {} to deactivate, {} to delete; {} ({}).",
+        "{} to create{link}, {} to adopt, {} to update, {} to replace, {} to deactivate, {} to delete; {} ({}).",
         s.create,
         s.adopt,
         s.update,

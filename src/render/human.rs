@@ -141,7 +141,16 @@ pub fn render_view(view: &View<'_>, out: &mut dyn Write, style: Style) -> io::Re
     } else {
         format!("  [{}]", view.tags.join(", "))
     };
-    writeln!(out, "  {symbol} {}{id}{tags}", style.bold(&view.address))?;
+    let links_to = view
+        .links_to
+        .as_ref()
+        .map(|l| format!(" {l}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {symbol} {}{links_to}{id}{tags}",
+        style.bold(&view.address)
+    )?;
     let width = view
         .rows
         .iter()
@@ -199,6 +208,42 @@ fn paint(style: Style, sign: Sign, text: &str) -> String {
 
 /// Notes, and the objects the plan leaves alone (named, up to a limit).
 fn render_footer(plan: &Plan, out: &mut dyn Write, options: &HumanOptions) -> io::Result<()> {
+    if let Some(atlassian) = &plan.atlassian
+        && !atlassian.unsynced.is_empty()
+    {
+        writeln!(
+            out,
+            "Atlassian: {} in verified domains ({}) {} outside the SCIM directory and not declared:",
+            count(atlassian.unsynced.len(), "managed account"),
+            safe(&atlassian.verified_domains.join(", ")),
+            if atlassian.unsynced.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        )?;
+        for account in atlassian.unsynced.iter().take(options.unmanaged_shown) {
+            writeln!(
+                out,
+                "  {}  ({}, account {})",
+                safe(&account.email),
+                safe(&account.name),
+                safe(&account.account_id)
+            )?;
+        }
+        if atlassian.unsynced.len() > options.unmanaged_shown {
+            writeln!(
+                out,
+                "  … and {} more",
+                atlassian.unsynced.len() - options.unmanaged_shown
+            )?;
+        }
+        writeln!(
+            out,
+            "  (`scimform export --atlassian-unsynced --out-dir DIR` writes them as users to declare.)"
+        )?;
+        writeln!(out)?;
+    }
     if !plan.notes.is_empty() {
         writeln!(out, "Notes:")?;
         for note in &plan.notes {

@@ -172,20 +172,25 @@ fn verdict(plan: &Plan) -> String {
 
 fn summary_table(plan: &Plan, out: &mut String) {
     let s = &plan.summary;
-    out.push_str("| create | adopt | update | replace | deactivate | delete | members added | members removed |\n");
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} |",
-        s.create,
-        s.adopt,
-        s.update,
-        s.replace,
-        s.deactivate,
-        s.delete,
-        s.member_adds,
-        s.member_removals
-    );
+    // The link column only where the plan links Atlassian accounts.
+    let mut columns = vec![("create", s.create)];
+    if s.link > 0 {
+        columns.push(("link", s.link));
+    }
+    columns.extend([
+        ("adopt", s.adopt),
+        ("update", s.update),
+        ("replace", s.replace),
+        ("deactivate", s.deactivate),
+        ("delete", s.delete),
+        ("members added", s.member_adds),
+        ("members removed", s.member_removals),
+    ]);
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let counts: Vec<String> = columns.iter().map(|(_, c)| c.to_string()).collect();
+    let _ = writeln!(out, "| {} |", names.join(" | "));
+    let _ = writeln!(out, "|{}", "---:|".repeat(columns.len()));
+    let _ = writeln!(out, "| {} |", counts.join(" | "));
     let _ = writeln!(out, "\n`Plan: {}`", summary_line(plan));
 }
 
@@ -255,8 +260,13 @@ fn heading(view: &View<'_>) -> String {
     } else {
         format!(" **[{}]**", view.tags.join(", "))
     };
+    let links_to = view
+        .links_to
+        .as_ref()
+        .map(|l| format!(" {}", text(l)))
+        .unwrap_or_default();
     format!(
-        "**`{}` {}**{id}{tags} — {}: {}",
+        "**`{}` {}**{links_to}{id}{tags} — {}: {}",
         view.sign.symbol(),
         text(&view.address),
         view.verb,
@@ -367,6 +377,50 @@ fn access_review(plan: &Plan, budget: usize) -> (String, bool) {
 
 fn footer(plan: &Plan) -> String {
     let mut out = String::new();
+    if let Some(atlassian) = &plan.atlassian
+        && !atlassian.unsynced.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Atlassian: {} in verified domains outside the SCIM directory, not declared</summary>\n",
+            html(&count(atlassian.unsynced.len(), "managed account"))
+        );
+        for account in atlassian.unsynced.iter().take(200) {
+            let _ = writeln!(
+                out,
+                "- {} ({}, account {})",
+                text(&account.email),
+                text(&account.name),
+                text(&account.account_id)
+            );
+        }
+        if atlassian.unsynced.len() > 200 {
+            let _ = writeln!(out, "- … and {} more", atlassian.unsynced.len() - 200);
+        }
+        out.push_str("\n`scimform export --atlassian-unsynced --out-dir DIR` writes them as users to declare.\n\n</details>\n");
+    }
+    if let Some(atlassian) = &plan.atlassian
+        && !atlassian.unsynced.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Atlassian: {} in verified domains outside the SCIM directory, not declared</summary>\n",
+            html(&count(atlassian.unsynced.len(), "managed account"))
+        );
+        for account in atlassian.unsynced.iter().take(200) {
+            let _ = writeln!(
+                out,
+                "- {} ({}, account {})",
+                text(&account.email),
+                text(&account.name),
+                text(&account.account_id)
+            );
+        }
+        if atlassian.unsynced.len() > 200 {
+            let _ = writeln!(out, "- … and {} more", atlassian.unsynced.len() - 200);
+        }
+        out.push_str("\n`scimform export --atlassian-unsynced --out-dir DIR` writes them as users to declare.\n\n</details>\n");
+    }
     if !plan.notes.is_empty() {
         out.push_str("\n**Notes**\n\n");
         for note in &plan.notes {

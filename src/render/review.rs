@@ -68,7 +68,7 @@ pub fn review(plan: &Plan) -> AccessReview {
                     person.account.push(account);
                 }
                 for attribute in &change.attributes {
-                    if change.action == Action::Create
+                    if matches!(change.action, Action::Create | Action::Link)
                         || attribute.path == "active"
                         || attribute.path == "userName"
                     {
@@ -76,7 +76,9 @@ pub fn review(plan: &Plan) -> AccessReview {
                     }
                     person.attributes.push(short_path(&attribute.path));
                 }
-                if change.manager.is_some() && change.action != Action::Create {
+                if change.manager.is_some()
+                    && !matches!(change.action, Action::Create | Action::Link)
+                {
                     person.attributes.push("manager".to_string());
                 }
             }
@@ -125,6 +127,13 @@ pub fn review(plan: &Plan) -> AccessReview {
 fn account_words(change: &Change, plan: &Plan) -> Option<String> {
     Some(match change.action {
         Action::Create => "account created".to_string(),
+        Action::Link => format!(
+            "existing Atlassian account {} joins the SCIM directory",
+            change
+                .linked_account
+                .as_ref()
+                .map_or("?", |a| a.account_id.as_str())
+        ),
         Action::Adopt => format!(
             "existing account {} becomes this user",
             change

@@ -32,7 +32,8 @@ pub fn is_deceptive(c: char) -> bool {
 
 /// `text` with every [deceptive](is_deceptive) character written as `\u{XXXX}`.
 pub fn safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_deceptive) {
+    let plain = |b: &u8| (0x20..0x7f).contains(b);
+    if text.as_bytes().iter().all(plain) || !text.chars().any(is_deceptive) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -44,6 +45,16 @@ pub fn safe(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// [`safe`], cut to 80 characters (with `…` when cut): for a server's id or value quoted
+/// inside a message, where a hostile answer must not fill the screen.
+pub fn safe_short(text: &str) -> String {
+    let mut short: String = text.chars().take(80).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    safe(&short).into_owned()
 }
 
 /// A value on one line: strings quoted (JSON escapes), lists of emails as

@@ -2,13 +2,20 @@
 //! `scimType` and `detail` the server gave, and what the user can do about it.
 //!
 //! Errors never carry the bearer token: requests are described by method and path only,
-//! and transport errors are reduced to their message without headers.
+//! transport errors are reduced to their message without headers, and every text in an
+//! error — above all what the server sent (`detail`, `scimType`, an HTML page) — is
+//! redacted of the run's secrets (`crate::secret`) twice: when the error is built, so
+//! that its fields and `Debug` are clean, and again when it is displayed, for a secret
+//! registered later or a field set by hand.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use miette::Diagnostic;
 use serde_json::Value;
+
+use crate::secret;
 
 /// A failed SCIM request, or a response that cannot be used.
 #[derive(Debug)]
@@ -42,12 +49,64 @@ pub enum ScimErrorKind {
     Setup { message: String },
 }
 
+/// `text` redacted of the registered secrets, owned.
+fn clean(text: &str) -> String {
+    secret::redact(text).into_owned()
+}
+
+/// [`clean`], keeping `text` when there is nothing to redact.
+fn clean_owned(text: String) -> String {
+    if let Cow::Owned(clean) = secret::redact(&text) {
+        return clean;
+    }
+    text
+}
+
+impl ScimErrorKind {
+    /// The same kind with every text in it redacted of the registered secrets.
+    fn redacted(self) -> ScimErrorKind {
+        match self {
+            ScimErrorKind::Status {
+                status,
+                scim_type,
+                detail,
+                token_env,
+            } => ScimErrorKind::Status {
+                status,
+                scim_type: scim_type.as_deref().map(clean),
+                detail: detail.as_deref().map(clean),
+                token_env,
+            },
+            ScimErrorKind::Transport { message, timeout } => ScimErrorKind::Transport {
+                message: clean(&message),
+                timeout,
+            },
+            ScimErrorKind::InvalidResponse { message } => ScimErrorKind::InvalidResponse {
+                message: clean(&message),
+            },
+            ScimErrorKind::Setup { message } => ScimErrorKind::Setup {
+                message: clean(&message),
+            },
+        }
+    }
+}
+
 impl ScimError {
+    /// An error; its texts are redacted of the registered secrets, and the target URL
+    /// never shows a `user:password@`.
     pub fn new(request: &str, target: &str, kind: ScimErrorKind) -> ScimError {
+        ScimError::built(request.to_string(), target.to_string(), kind)
+    }
+
+    fn built(request: String, target: String, kind: ScimErrorKind) -> ScimError {
+        let target = match secret::url_without_userinfo(&target) {
+            Cow::Owned(shown) => shown,
+            Cow::Borrowed(_) => target,
+        };
         ScimError {
-            request: request.to_string(),
-            target: target.to_string(),
-            kind,
+            request: clean_owned(request),
+            target: clean_owned(target),
+            kind: kind.redacted(),
             retry_after: None,
             attempts: 1,
         }
@@ -76,6 +135,8 @@ impl ScimError {
 
     /// Build a status error from an error response body, reading it leniently: `status`
     /// may be a string or a number, keys may differ in case, the body may not be JSON.
+    /// What the server wrote is redacted of the registered secrets (the client registers
+    /// its token before it sends anything) before it is kept or cut short.
     pub fn from_response(
         request: String,
         target: String,
@@ -98,24 +159,28 @@ impl ScimError {
                     _ => None,
                 })
         };
-        let detail = field("detail").or_else(|| {
-            // Not a SCIM error body: show the start of whatever text came back.
-            let text = String::from_utf8_lossy(body);
-            let text = text.trim();
-            (!text.is_empty() && json.is_none()).then(|| truncate(text, 200))
-        });
-        ScimError {
+        // SCIM's `detail`; other JSON APIs on the same host (Atlassian's organisation API
+        // says `errorDetail`) name it otherwise.
+        let detail = field("detail")
+            .or_else(|| field("errorDetail"))
+            .or_else(|| field("message"))
+            .or_else(|| {
+                // Not a SCIM error body: show the start of whatever text came back — redacted
+                // before it is cut, so that a secret across the cut is not half shown.
+                let text = String::from_utf8_lossy(body);
+                let text = secret::redact(text.trim());
+                (!text.is_empty() && json.is_none()).then(|| truncate(&text, 200))
+            });
+        ScimError::built(
             request,
             target,
-            kind: ScimErrorKind::Status {
+            ScimErrorKind::Status {
                 status,
                 scim_type: field("scimType"),
                 detail,
                 token_env,
             },
-            retry_after: None,
-            attempts: 1,
-        }
+        )
     }
 }
 
@@ -128,6 +193,15 @@ fn truncate(text: &str, max: usize) -> String {
 
 impl fmt::Display for ScimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.write_unredacted(&mut text)?;
+        f.write_str(&secret::redact(&text))
+    }
+}
+
+impl ScimError {
+    /// The message before the display-time redaction.
+    fn write_unredacted(&self, f: &mut impl fmt::Write) -> fmt::Result {
         match &self.kind {
             ScimErrorKind::Status {
                 status,
@@ -180,8 +254,16 @@ impl Diagnostic for ScimError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            secret::redact(&self.unredacted_help()).into_owned(),
+        ))
+    }
+}
+
+impl ScimError {
+    fn unredacted_help(&self) -> String {
         let target = &self.target;
-        let help = match &self.kind {
+        match &self.kind {
             ScimErrorKind::Status {
                 status: 401,
                 token_env,
@@ -223,8 +305,7 @@ impl Diagnostic for ScimError {
             ScimErrorKind::Setup { .. } => {
                 "check target.url in scimform.yaml or SCIMFORM_URL".to_string()
             }
-        };
-        Some(Box::new(help))
+        }
     }
 }
 
@@ -281,5 +362,62 @@ mod tests {
                 .to_string()
                 .ends_with("HTTP 502 Bad Gateway: <html>bad gateway</html>")
         );
+    }
+
+    #[test]
+    fn a_registered_secret_is_redacted_wherever_the_server_puts_it() {
+        let token = "error-rs-secret-4c2a/+=";
+        crate::secret::register(token);
+        let json = format!(
+            r#"{{"scimType":"{token}","detail":"Authorization: Bearer {}"}}"#,
+            token.replace('/', "\\/")
+        );
+        let html = format!("{}{token}<br>{token}", "x".repeat(185));
+        for body in [json.as_bytes(), html.as_bytes()] {
+            let error = ScimError::from_response(
+                "GET /Users".into(),
+                "http://x".into(),
+                401,
+                body,
+                "SCIMFORM_TOKEN".into(),
+            );
+            for shown in [
+                error.to_string(),
+                format!("{error:?}"),
+                error.help().map(|h| h.to_string()).unwrap_or_default(),
+            ] {
+                assert!(!shown.contains("error-rs-secret"), "{shown}");
+                assert!(!shown.contains("error-rs"), "cut in the middle: {shown}");
+            }
+            assert!(
+                error.to_string().contains(crate::secret::REDACTED),
+                "{error}"
+            );
+        }
+        // A field set after the error was built is redacted when it is shown.
+        let mut error = ScimError::new(
+            "GET /Users",
+            "http://x",
+            ScimErrorKind::InvalidResponse {
+                message: "fine".into(),
+            },
+        );
+        error.request = format!("GET /Users/{token}");
+        assert!(!error.to_string().contains(token), "{error}");
+    }
+
+    #[test]
+    fn the_target_never_shows_a_password() {
+        let error = ScimError::new(
+            "GET /Users",
+            "https://admin:pw-in-url-77@scim.example.test/v2",
+            ScimErrorKind::Transport {
+                message: "refused".into(),
+                timeout: false,
+            },
+        );
+        let help = error.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(!help.contains("pw-in-url"), "{help}");
+        assert!(!format!("{error:?}").contains("pw-in-url"));
     }
 }

@@ -23,6 +23,35 @@ impl ScimId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Why `id` cannot be sent as a path segment (`/Users/{id}`), or `None` when it can.
+    ///
+    /// Ids are data, never paths: [`encode_query`](crate::scim::encode_query)
+    /// percent-encodes a segment, but `.` and `..` survive it (and a URL parser turns
+    /// `/Users/..` into the base URL), some servers decode `%2F` back into `/`, and an
+    /// empty id makes `/Users/` the list endpoint. So an id must be 1 to
+    /// [`MAX_ID_BYTES`](Self::MAX_ID_BYTES) bytes long, not `.` or `..`, and hold no
+    /// `/`, `\`, `?`, `#`, `%` and no control character. RFC 7643 §3.1 only asks ids to
+    /// be unique, stable and not `bulkId`; every provider's ids (UUIDs, numbers, hex
+    /// strings, `userName`-like text) pass.
+    pub fn path_problem(id: &str) -> Option<&'static str> {
+        if id.is_empty() {
+            Some("it is empty")
+        } else if id == "." || id == ".." {
+            Some("`.` and `..` are path steps, not names")
+        } else if id.len() > ScimId::MAX_ID_BYTES {
+            Some("it is longer than 1024 bytes")
+        } else if id.contains(['/', '\\', '?', '#', '%']) {
+            Some("it contains `/`, `\\`, `?`, `#` or `%`")
+        } else if id.chars().any(char::is_control) {
+            Some("it contains a control character")
+        } else {
+            None
+        }
+    }
+
+    /// The longest id [`path_problem`](Self::path_problem) accepts, in bytes.
+    pub const MAX_ID_BYTES: usize = 1024;
 }
 
 impl Deref for ScimId {
@@ -111,5 +140,19 @@ mod tests {
             format!("{copy} {copy:?}"),
             "2819c223-7f76 \"2819c223-7f76\""
         );
+    }
+
+    #[test]
+    fn ids_that_would_change_a_request_path_have_a_problem() {
+        for id in ["2819c223-7f76", "7", "a.b", "...", "user@x.test", "ü"] {
+            assert_eq!(ScimId::path_problem(id), None, "{id}");
+        }
+        let long = "x".repeat(ScimId::MAX_ID_BYTES + 1);
+        for id in [
+            "", ".", "..", "a/b", "a\\b", "a?b", "a#b", "%2e", "a\u{1}b", "a\u{85}", &long,
+        ] {
+            assert!(ScimId::path_problem(id).is_some(), "{id:?}");
+        }
+        assert_eq!(ScimId::path_problem(&long[1..]), None);
     }
 }

@@ -11,6 +11,7 @@ mod id;
 mod list_page;
 mod patch;
 pub mod profile;
+mod request_log;
 mod resource;
 mod retry;
 
@@ -26,6 +27,7 @@ pub use list_page::{
 };
 pub use patch::{PATCH_OP_SCHEMA, PatchOp, patch_body, quote};
 pub use profile::{MemberRead, Paging, Profile, RemovalForm};
+pub use request_log::{RequestLog, RequestOutcome, RequestRecord, for_change};
 pub use resource::{
     GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, ListPage, ResourceKind, USER_SCHEMA, as_bool, as_u64,
     attribute, string_attribute,

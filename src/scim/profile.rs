@@ -279,8 +279,12 @@ impl Profile {
 
 impl Profile {
     /// Refine an `auto` profile with the provider's `/ServiceProviderConfig`: its
-    /// `documentationUri` can name the provider when the URL's host did not, and a
-    /// `filter.maxResults` smaller than the page size lowers it.
+    /// `documentationUri` can name the provider when the URL's host did not, a
+    /// `filter.maxResults` smaller than the page size lowers it, and its `pagination`
+    /// (RFC 9865) decides the paging when it rules one method out (`index: false` and
+    /// `cursor: true` is cursor paging; `cursor: false` and `index: true` is index
+    /// paging). How group members are read is probed against the server itself
+    /// (`live::probe_member_read`), since no discovery field says it.
     #[must_use]
     pub fn refined_by_discovery(self, discovery: &Value) -> Profile {
         let object = discovery.as_object();
@@ -304,6 +308,17 @@ impl Profile {
             profile.max_page_size = profile
                 .max_page_size
                 .min(u32::try_from(max).unwrap_or(u32::MAX));
+        }
+        let pagination = field("pagination").and_then(Value::as_object);
+        let supports = |method: &str| {
+            pagination
+                .and_then(|p| crate::scim::attribute(p, method))
+                .and_then(crate::scim::as_bool)
+        };
+        match (supports("index"), supports("cursor")) {
+            (Some(false), Some(true)) => profile.paging = Paging::Cursor,
+            (Some(true), Some(false)) => profile.paging = Paging::Index,
+            _ => {}
         }
         profile
     }
@@ -394,6 +409,20 @@ mod tests {
             Profile::generic().refined_by_discovery(&json!({"filter": {"maxResults": "1000"}}));
         assert_eq!(unknown.name, "generic");
         assert_eq!(unknown.max_page_size, 100);
+        assert_eq!(unknown.paging, Paging::Index);
+        let cursor_only = json!({"pagination": {"index": false, "cursor": "true"}});
+        assert_eq!(
+            Profile::generic().refined_by_discovery(&cursor_only).paging,
+            Paging::Cursor
+        );
+        let index_only = json!({"pagination": {"index": true, "cursor": false}});
+        let aws = Profile::builtin("aws-identity-center").expect("aws");
+        assert_eq!(aws.refined_by_discovery(&index_only).paging, Paging::Index);
+        let both = json!({"pagination": {"index": true, "cursor": true}});
+        assert_eq!(
+            Profile::generic().refined_by_discovery(&both).paging,
+            Paging::Index
+        );
     }
 
     #[test]

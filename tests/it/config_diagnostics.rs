@@ -2,6 +2,7 @@
 //! fixed width) is a snapshot that shows the file, line and column, the snippet and the
 //! `help:` line; and `validate` on the command line reports them with exit code 1.
 
+use std::fmt::Write as _;
 use std::process::Command;
 
 use scimform::config::load_str;
@@ -122,4 +123,54 @@ fn a_missing_config_file_says_what_to_do() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no configuration file at"), "{stderr}");
     assert!(stderr.contains("-C DIR"), "{stderr}");
+}
+
+#[test]
+fn a_mistake_past_column_65535_renders_a_window_of_its_line() {
+    // One line of about 100 000 characters with the mistake at its end: miette cannot
+    // draw a label that far right (it panicked), and the whole line helps nobody.
+    let mut yaml = String::from("users: [");
+    let mut index = 0;
+    while yaml.len() < 100_000 {
+        let _ = write!(yaml, "{{userName: u{index}@x.test}}, ");
+        index += 1;
+    }
+    yaml.push_str("{userName: last@x.test, bogus: 1}]\n");
+    let column = yaml.find("bogus").expect("the mistake") + 1;
+    assert!(column > 65_535);
+    let text = rendered(&yaml);
+    assert!(
+        text.contains(&format!("scimform.yaml:1:{column}]")),
+        "no line and column in:\n{text}"
+    );
+    assert!(text.contains("unknown key `bogus`"), "{text}");
+    assert!(text.len() < 4_000, "{} bytes rendered", text.len());
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn thousands_of_problems_show_the_first_50_and_count_the_rest() {
+    let mut yaml = String::from(
+        "users:\n  - userName: alice@x.test\ngroups:\n  - displayName: eng\n    members:\n",
+    );
+    for index in 0..2_000 {
+        let _ = writeln!(yaml, "      - nobody{index}@x.test");
+    }
+    yaml.push_str("  - displayName: ENG\n");
+    let Err(errors) = load_str("scimform.yaml", &yaml) else {
+        panic!("unknown members were accepted")
+    };
+    assert_eq!(errors.errors.len(), 2_001);
+    let text = scimform::cli::render_diagnostic(&errors, false, 100);
+    assert_eq!(text.matches("Error: config::").count(), 50, "{text}");
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(
+            "only the first 50 of 2001 problems are shown below; the other 1951 are: 1950 \
+             config::unknown_member, 1 config::duplicate_group"
+        ),
+        "{}",
+        &text[..text.len().min(2_000)]
+    );
+    assert!(text.contains("--format json"), "{text}");
 }

@@ -221,7 +221,7 @@ fn target_and_policy_are_read() {
 target:
   url: https://scim.example.com/v2
   profile: atlassian
-  token_env: MY_TOKEN
+  token_env: SCIMFORM_MY_TOKEN
   options: { max_page_size: 50, paging: cursor }
 policy:
   unmanaged_users: deactivate
@@ -243,7 +243,10 @@ groups:
         Some("https://scim.example.com/v2")
     );
     assert_eq!(declared.target.profile.as_deref(), Some("atlassian"));
-    assert_eq!(declared.target.token_env.as_deref(), Some("MY_TOKEN"));
+    assert_eq!(
+        declared.target.token_env.as_deref(),
+        Some("SCIMFORM_MY_TOKEN")
+    );
     assert_eq!(
         serde_json::Value::Object(declared.target.options.clone()),
         json!({ "max_page_size": 50, "paging": "cursor" })

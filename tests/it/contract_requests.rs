@@ -13,7 +13,7 @@ use scimform::apply;
 use scimform::live;
 use scimform::plan::{
     Action, AttributeChange, Capabilities, Change, Guards, MemberChanges, MemberRef, MemberType,
-    PLAN_FORMAT_VERSION, Plan, PlanTarget, ResourceType, Summary, Unmanaged,
+    PLAN_FORMAT_VERSION, Plan, PlanPolicy, PlanTarget, ResourceType, Summary, Unmanaged,
 };
 use scimform::scim::{ClientSettings, Profile, RetryPolicy, ScimClient, Token};
 
@@ -65,11 +65,13 @@ fn plan(changes: Vec<Change>) -> Plan {
         },
         config_digest: "sha256:d".into(),
         scope: None,
+        policy: PlanPolicy::default(),
         summary: Summary::of(&changes),
         guards: Guards::default(),
         changes,
         unmanaged: Unmanaged::default(),
         notes: vec![],
+        atlassian: None,
     }
 }
 
@@ -90,6 +92,7 @@ fn change(resource: ResourceType, name: &str, action: Action, id: Option<&str>) 
         attributes: vec![],
         manager: None,
         members: MemberChanges::default(),
+        linked_account: None,
     }
 }
 
@@ -141,7 +144,10 @@ async fn run_apply_with(
     plan: &Plan,
     concurrency: usize,
 ) -> Result<apply::Report, String> {
-    let options = apply::ApplyOptions { concurrency };
+    let options = apply::ApplyOptions {
+        concurrency,
+        interrupt: None,
+    };
     let report = apply::apply(plan, client, options, &apply::Silent).await;
     if report.complete() {
         return Ok(report);
@@ -152,6 +158,7 @@ async fn run_apply_with(
         .map(|o| match o {
             apply::ChangeOutcome::Failed { failure, .. } => format!("failed: {failure}"),
             apply::ChangeOutcome::Skipped { because } => format!("skipped: {because}"),
+            apply::ChangeOutcome::Interrupted => "not started".to_string(),
             apply::ChangeOutcome::Applied { lines, .. } => format!("applied: {}", lines.join("; ")),
         })
         .collect();
@@ -804,4 +811,77 @@ async fn plain_http_to_another_host_is_refused_before_any_request() {
     );
     assert!(rendered.contains("help:"), "{rendered}");
     assert!(!rendered.contains(TOKEN));
+}
+
+/// Apply's look-up after a create that answered without an id lists the users when the
+/// filter finds nothing. A server that ignores `startIndex` (always the same page) and
+/// announces a huge total must not be paged forever: the look-up stops at the first page
+/// that brings no new id.
+#[tokio::test]
+async fn a_lookup_by_listing_ends_against_a_server_that_ignores_start_index() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("filter", "userName eq \"new@x.test\""))
+        .respond_with(list(0, json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param_is_missing("filter"))
+        .respond_with(list(1_000_000_000, users(0..100)))
+        .mount(&server)
+        .await;
+    let client = client(&server, "generic");
+    let found = tokio::time::timeout(
+        Duration::from_secs(20),
+        client.find_thoroughly(scimform::scim::ResourceKind::User, "userName", "new@x.test"),
+    )
+    .await
+    .expect("the look-up ends")
+    .expect("no error");
+    assert!(found.is_empty(), "{found:?}");
+    let pages = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.query().is_some_and(|q| !q.contains("filter")))
+        .count();
+    assert_eq!(pages, 2, "the first page, then the same page again: stop");
+}
+
+/// An id from a server answer (a POST, a lookup) that would change the request path is
+/// refused before any request is sent with it: `..` must not turn `PATCH /Users/{id}`
+/// into `PATCH /`, and `/` must not reach another endpoint.
+#[tokio::test]
+async fn ids_that_would_change_a_request_path_are_never_sent() {
+    let server = MockServer::start().await;
+    let client = client(&server, "generic");
+    let kind = scimform::scim::ResourceKind::User;
+    for id in [
+        "..",
+        ".",
+        "",
+        "a/../../Groups/g1",
+        "a?filter=x",
+        "a#b",
+        "a%2F",
+        "a\u{1b}[2J",
+    ] {
+        let error = client.get(kind, id).await.expect_err(id);
+        assert!(
+            error
+                .to_string()
+                .contains("cannot be used in a request path"),
+            "{id:?}: {error}"
+        );
+        let error = client.delete(kind, id).await.expect_err(id);
+        assert!(!error.to_string().contains('\u{1b}'), "{id:?}: {error}");
+        let ops = [scimform::scim::PatchOp::replace("active", json!(false))];
+        client.patch(kind, id, &ops).await.expect_err(id);
+    }
+    let sent = server.received_requests().await.unwrap_or_default();
+    assert!(sent.is_empty(), "{sent:?}");
 }

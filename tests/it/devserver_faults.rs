@@ -2,9 +2,11 @@
 //! `DevServer` in-process on 127.0.0.1:0 with the options under test and drives it with
 //! reqwest. Every emulation quirk (page caps, cursor paging, members missing from group
 //! reads, member caps per PATCH, removal forms, DELETE semantics, filters, `resources`,
-//! renames, required attributes and headers) and every fault (latency, 5xx, 429, dropped
-//! connections before and after commit, lying totals, page drift) is shown to do what it
-//! says; faults use fixed seeds, so every run meets the same ones.
+//! renames, required attributes and headers), every quirk (PATCH of users not
+//! implemented, members ignored on create, `count` refused, writes to named groups
+//! refused) and every fault (latency, 5xx, 429, dropped connections before and after
+//! commit, lying totals, page drift) is shown to do what it says; faults use fixed seeds,
+//! so every run meets the same ones. The Atlassian organisation is `atlassian`'s.
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -17,6 +19,10 @@ use scimform_devserver::{
     RemovalForm, SyntheticSize,
 };
 use serde_json::{Value, json};
+
+// The Atlassian organisation's tests, in a file of their own.
+#[path = "devserver_atlassian.rs"]
+mod atlassian;
 
 const TOKEN: &str = "faults-test-token";
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -690,6 +696,254 @@ async fn aws_has_no_search() {
     assert_eq!(r.body["totalResults"], 1);
 }
 
+// ---------------------------------------------------------------- quirks
+
+/// The SCIM error body every quirk answers with.
+fn assert_error(r: &Resp, status: StatusCode, scim_type: Option<&str>, detail: &str) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(r.body["schemas"], json!([ERROR_SCHEMA]));
+    assert_eq!(r.body["status"], status.as_u16().to_string());
+    assert_eq!(r.body["scimType"].as_str(), scim_type, "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(detail),
+        "{detail} in {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn patch_users_not_implemented_answers_501_while_put_works() {
+    // On top of an emulation (Okta), to show the quirk is independent of it.
+    let s = start(|o| {
+        o.behaviour.emulation = Emulation::for_profile(EmulationProfile::Okta);
+        o.behaviour.quirks.patch_users_not_implemented = true;
+    })
+    .await;
+    let spc = s.get("/ServiceProviderConfig", &[]).await;
+    assert_eq!(spc.body["patch"]["supported"], true, "still advertised");
+    let u = s.user("p@x.test").await;
+    let patched = s
+        .patch(
+            &format!("/Users/{u}"),
+            json!([{"op": "replace", "path": "displayName", "value": "Patched"}]),
+        )
+        .await;
+    assert_error(
+        &patched,
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "PATCH is not supported",
+    );
+    let unchanged = s.get(&format!("/Users/{u}"), &[]).await;
+    assert_eq!(unchanged.body["displayName"], "p@x.test");
+    assert_eq!(unchanged.body["meta"]["version"], "W/\"1\"");
+
+    // PUT replaces the user (RFC 7644 §3.5.1): id and created stay.
+    let mut body = user_body("p@x.test");
+    body["displayName"] = json!("Put");
+    let put = s
+        .send(Method::PUT, &format!("/Users/{u}"), &[], Some(body))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(put.body["id"], u.as_str());
+    assert_eq!(put.body["displayName"], "Put");
+    assert_eq!(
+        put.body["meta"]["created"],
+        unchanged.body["meta"]["created"]
+    );
+    assert_eq!(put.body["meta"]["version"], "W/\"2\"");
+
+    // Groups still take PATCH.
+    let g = s.group("g", &[]).await;
+    let add = s
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": u}]}]),
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::OK, "{}", add.body);
+}
+
+#[tokio::test]
+async fn ignore_members_on_create_drops_them_and_patch_adds_them() {
+    let s = start(|o| {
+        o.behaviour.emulation = Emulation::for_profile(EmulationProfile::Slack);
+        o.behaviour.quirks.ignore_members_on_create = true;
+    })
+    .await;
+    let u = s.user("m@x.test").await;
+    let created = s
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "team",
+                   "members": [{"value": u, "type": "User"}]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["displayName"], "team");
+    assert!(created.body.get("members").is_none(), "{}", created.body);
+    let g = id_of(&created.body);
+    let read = s.get(&format!("/Groups/{g}"), &[]).await;
+    assert!(read.body.get("members").is_none(), "{}", read.body);
+    let user = s.get(&format!("/Users/{u}"), &[]).await;
+    assert!(user.body.get("groups").is_none(), "{}", user.body);
+
+    let added = s
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": u}]}]),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body["members"][0]["value"], u.as_str());
+    // Only creation drops members: a PUT keeps them.
+    let put = s
+        .send(
+            Method::PUT,
+            &format!("/Groups/{g}"),
+            &[],
+            Some(json!({"displayName": "team", "members": [{"value": u}]})),
+        )
+        .await;
+    assert_eq!(put.body["members"][0]["value"], u.as_str(), "{}", put.body);
+}
+
+#[tokio::test]
+async fn refuse_count_refuses_page_sizes_and_pages_by_the_default() {
+    // Slack's default page is 10 (its maximum 1000).
+    let s = start(|o| {
+        o.behaviour.emulation = Emulation::for_profile(EmulationProfile::Slack);
+        o.behaviour.quirks.refuse_count = true;
+        o.synthetic = Some(synthetic(25, 3, 0));
+    })
+    .await;
+    let search = |count: Option<u32>| {
+        let mut body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]});
+        if let Some(count) = count {
+            body["count"] = json!(count);
+        }
+        body
+    };
+    for r in [
+        s.get("/Users", &[("count", "5")]).await,
+        s.get("/Groups", &[("count", "100")]).await,
+        s.get("/Users", &[("startIndex", "11"), ("count", "10")])
+            .await,
+        s.post("/.search", search(Some(5))).await,
+        s.post("/Users/.search", search(Some(5))).await,
+        s.post("/Groups/.search", search(Some(5))).await,
+    ] {
+        assert_error(
+            &r,
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+            "count is not supported",
+        );
+    }
+    let first = s.get("/Users", &[]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["itemsPerPage"], 10);
+    assert_eq!(first.body["totalResults"], 25);
+    let last = s.get("/Users", &[("startIndex", "21")]).await;
+    assert_eq!(user_names(&last.body).len(), 5);
+    let groups = s.get("/Groups", &[]).await;
+    assert_eq!(resources(&groups.body).len(), 3);
+    let all = s.post("/.search", search(None)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert_eq!(resources(&all.body).len(), 10);
+    assert_eq!(all.body["totalResults"], 28);
+    // A single resource read is no list: `count` means nothing there.
+    let one = first.body["Resources"][0]["id"]
+        .as_str()
+        .unwrap_or_default();
+    let read = s.get(&format!("/Users/{one}"), &[("count", "1")]).await;
+    assert_eq!(read.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refuse_writes_to_group_answers_403_for_that_group_only() {
+    // The refused group exists from an earlier run (a data file), as a group the
+    // client's token may not change would.
+    let stored = Stored::new();
+    let before = start(|o| o.data = Some(stored.path.clone())).await;
+    let u = before.user("w@x.test").await;
+    let admins = before.group("Admins", &[&u]).await;
+    let team = before.group("team", &[]).await;
+    before.server.shutdown().await;
+
+    let s = start(|o| {
+        o.data = Some(stored.path.clone());
+        o.behaviour.emulation = Emulation::for_profile(EmulationProfile::Databricks);
+        o.behaviour.quirks.refuse_writes_to_groups = vec!["ADMINS".into(), "Auditors".into()];
+    })
+    .await;
+    let forbidden =
+        |r: &Resp| assert_error(r, StatusCode::FORBIDDEN, None, "insufficient privileges");
+    let admins_path = format!("/Groups/{admins}");
+    forbidden(
+        &s.patch(
+            &admins_path,
+            json!([{"op": "remove", "path": format!("members[value eq \"{u}\"]")}]),
+        )
+        .await,
+    );
+    forbidden(
+        &s.send(
+            Method::PUT,
+            &admins_path,
+            &[],
+            Some(json!({"displayName": "Admins"})),
+        )
+        .await,
+    );
+    forbidden(&s.delete(&admins_path).await);
+    // Creating one (any case), and renaming another group to one.
+    forbidden(
+        &s.post(
+            "/Groups",
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "auditors"}),
+        )
+        .await,
+    );
+    forbidden(
+        &s.patch(
+            &format!("/Groups/{team}"),
+            json!([{"op": "replace", "path": "displayName", "value": "Auditors"}]),
+        )
+        .await,
+    );
+    forbidden(
+        &s.send(
+            Method::PUT,
+            &format!("/Groups/{team}"),
+            &[],
+            Some(json!({"displayName": "admins"})),
+        )
+        .await,
+    );
+    // Nothing changed; reads work; everything else is written as usual.
+    let read = s.get(&admins_path, &[]).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body["members"][0]["value"], u.as_str());
+    assert_eq!(read.body["meta"]["version"], "W/\"1\"");
+    let renamed = s
+        .patch(
+            &format!("/Groups/{team}"),
+            json!([{"op": "replace", "path": "displayName", "value": "team-2"}]),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    s.group("others", &[&u]).await;
+    // Deleting a member of the refused group is a write to the user, not to the group.
+    assert_eq!(
+        s.delete(&format!("/Users/{u}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
+
 // ---------------------------------------------------------------- faults
 
 #[tokio::test]
@@ -1049,6 +1303,10 @@ fn the_binary_takes_the_flags() {
             "0.1",
             "--lie-total",
             "--page-drift",
+            "--patch-users-not-implemented",
+            "--refuse-count",
+            "--refuse-writes-to-group",
+            "Admins",
             "--seed-synthetic",
             "10,2,5",
         ])
@@ -1080,6 +1338,7 @@ fn the_binary_takes_the_flags() {
         "reset-after-commit 0.1",
         "lie-total",
         "page-drift",
+        "quirks: patch-users-not-implemented, refuse-count, refuse-writes-to-group \"Admins\"",
         "seed 9",
         "10,2,5",
     ] {
@@ -1091,4 +1350,57 @@ fn the_binary_takes_the_flags() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("probability"));
+}
+
+#[tokio::test]
+async fn the_binary_switches_on_the_quirks() {
+    let process = crate::support::dev_server::DevServerProcess::start_with(&[
+        "--emulate",
+        "okta",
+        "--patch-users-not-implemented",
+        "--ignore-members-on-create",
+        "--refuse-count",
+        "--refuse-writes-to-group",
+        "Locked",
+    ]);
+    let http = client(true);
+    let send = |method: Method, path: &str, body: Option<Value>| {
+        let mut request = http
+            .request(method, format!("{}{path}", process.base_url))
+            .bearer_auth(&process.token);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
+        }
+        async move {
+            let response = request.send().await.expect("answered");
+            let status = response.status();
+            let body = response.json::<Value>().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let (status, user) = send(Method::POST, "/Users", Some(user_body("b@x.test"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let u = id_of(&user);
+    let patch = json!({"schemas": [PATCH_SCHEMA],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "x"}]});
+    let (status, _) = send(Method::PATCH, &format!("/Users/{u}"), Some(patch)).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    let (status, _) = send(Method::GET, "/Users?count=1", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = send(Method::GET, "/Users", None).await;
+    assert_eq!(
+        (status, body["totalResults"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let group = json!({"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": u}]});
+    let (status, body) = send(Method::POST, "/Groups", Some(group)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.get("members").is_none(), "{body}");
+    let (_, user) = send(Method::GET, &format!("/Users/{u}"), None).await;
+    assert!(user.get("groups").is_none(), "{user}");
+    let locked = json!({"schemas": [GROUP_SCHEMA], "displayName": "locked"});
+    let (status, _) = send(Method::POST, "/Groups", Some(locked)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

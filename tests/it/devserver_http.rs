@@ -1,11 +1,12 @@
 //! The dev-server over real HTTP: `DevServer` on 127.0.0.1:0, driven with reqwest.
 //! Covers creation, uniqueness, paging, filters, groups and membership `PATCHes`, cascading
-//! deletes, authentication, error bodies, and persistence across restarts.
+//! deletes, entity tags and `If-Match`, authentication, error bodies, and persistence across
+//! restarts.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_MATCH, IF_NONE_MATCH, LOCATION};
 use reqwest::{Method, StatusCode};
 use scimform_devserver::{DevServer, DevServerError, DevServerOptions};
 use serde_json::{Value, json};
@@ -56,10 +57,23 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<(&str, String)>,
     ) -> Response {
+        self.raw_with(method, path, query, &HeaderMap::new(), body)
+            .await
+    }
+
+    async fn raw_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        headers: &HeaderMap,
+        body: Option<(&str, String)>,
+    ) -> Response {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .query(query);
+            .query(query)
+            .headers(headers.clone());
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -85,6 +99,20 @@ impl Client {
     async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
         let body = body.map(|b| ("application/scim+json", b.to_string()));
         self.raw(method, path, &[], body).await
+    }
+
+    /// A request with one more header (`If-Match: W/"1"`, ...).
+    async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        header: (reqwest::header::HeaderName, &str),
+        body: Option<Value>,
+    ) -> Response {
+        let mut headers = HeaderMap::new();
+        headers.insert(header.0, header.1.parse().expect("a valid header value"));
+        let body = body.map(|b| ("application/scim+json", b.to_string()));
+        self.raw_with(method, path, &[], &headers, body).await
     }
 
     async fn get(&self, path: &str, query: &[(&str, &str)]) -> Response {
@@ -183,7 +211,7 @@ async fn base_url_and_discovery() {
     );
     assert_eq!(spc.body["bulk"]["supported"], false);
     assert_eq!(spc.body["sort"]["supported"], false);
-    assert_eq!(spc.body["etag"]["supported"], false);
+    assert_eq!(spc.body["etag"]["supported"], true);
     assert_eq!(spc.body["changePassword"]["supported"], false);
     assert_eq!(
         spc.body["authenticationSchemes"][0]["type"],
@@ -304,6 +332,153 @@ async fn create_get_replace_and_uniqueness() {
             .is_some_and(|d| d.contains("no-such-id"))
     );
 
+    server.shutdown().await;
+}
+
+fn etag_of(r: &Response) -> Option<&str> {
+    r.headers.get(ETAG).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn etags_and_if_match() {
+    let server = start().await;
+    let client = Client::new(&server);
+
+    // Every single-resource answer carries its version as the ETag header.
+    let created = client
+        .post(
+            "/Users",
+            json!({"schemas": [USER_SCHEMA], "userName": "e@x.test"}),
+        )
+        .await;
+    assert_eq!(etag_of(&created), Some("W/\"1\""));
+    assert_eq!(created.body["meta"]["version"], "W/\"1\"");
+    let id = id_of(&created.body);
+    let path = format!("/Users/{id}");
+    let read = client.get(&path, &[]).await;
+    assert_eq!(etag_of(&read), Some("W/\"1\""));
+    // ... also when the projection leaves `meta` out.
+    let projected = client.get(&path, &[("excludedAttributes", "meta")]).await;
+    assert!(projected.body.get("meta").is_none());
+    assert_eq!(etag_of(&projected), Some("W/\"1\""));
+
+    // If-None-Match: 304 while the version is the same.
+    let same = client
+        .send_with(Method::GET, &path, (IF_NONE_MATCH, "W/\"1\""), None)
+        .await;
+    assert_eq!(same.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(etag_of(&same), Some("W/\"1\""));
+    let other = client
+        .send_with(Method::GET, &path, (IF_NONE_MATCH, "W/\"0\""), None)
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+
+    // If-Match with the current version: the write goes ahead, the version changes.
+    let title = |t: &str| {
+        json!({"schemas": [PATCH_SCHEMA],
+               "Operations": [{"op": "replace", "path": "title", "value": t}]})
+    };
+    let patched = client
+        .send_with(
+            Method::PATCH,
+            &path,
+            (IF_MATCH, "W/\"1\""),
+            Some(title("a")),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(etag_of(&patched), Some("W/\"2\""));
+    assert_eq!(patched.body["meta"]["version"], "W/\"2\"");
+
+    // A stale If-Match: 412, nothing changes (PATCH, PUT, DELETE).
+    let stale = (IF_MATCH, "W/\"1\"");
+    let refused = client
+        .send_with(Method::PATCH, &path, stale.clone(), Some(title("b")))
+        .await;
+    assert_scim_error(&refused, StatusCode::PRECONDITION_FAILED, None);
+    let put_body = json!({"schemas": [USER_SCHEMA], "userName": "e@x.test", "title": "c"});
+    let refused = client
+        .send_with(Method::PUT, &path, stale.clone(), Some(put_body.clone()))
+        .await;
+    assert_scim_error(&refused, StatusCode::PRECONDITION_FAILED, None);
+    let refused = client
+        .send_with(Method::DELETE, &path, stale.clone(), None)
+        .await;
+    assert_scim_error(&refused, StatusCode::PRECONDITION_FAILED, None);
+    let now = client.get(&path, &[]).await;
+    assert_eq!(now.body["title"], "a");
+    assert_eq!(etag_of(&now), Some("W/\"2\""));
+
+    // A list of tags, a strong or bare tag, and `*` match too (weak comparison).
+    let put = client
+        .send_with(
+            Method::PUT,
+            &path,
+            (IF_MATCH, "W/\"7\", \"2\""),
+            Some(put_body),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(etag_of(&put), Some("W/\"3\""));
+    // A write that changes nothing keeps the version.
+    let again = client
+        .send_with(Method::PATCH, &path, (IF_MATCH, "3"), Some(title("c")))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(etag_of(&again), Some("W/\"3\""));
+
+    // Groups: a member change is a new version, and lists show the same one as reads.
+    let group = client
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "g"}),
+        )
+        .await;
+    let gid = id_of(&group.body);
+    let added = client
+        .send_with(
+            Method::PATCH,
+            &format!("/Groups/{gid}"),
+            (IF_MATCH, "W/\"1\""),
+            Some(json!({"schemas": [PATCH_SCHEMA], "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": id}]}]})),
+        )
+        .await;
+    assert_eq!(etag_of(&added), Some("W/\"2\""));
+    let listed = client.get("/Groups", &[]).await;
+    assert_eq!(listed.body["Resources"][0]["meta"]["version"], "W/\"2\"");
+    assert!(etag_of(&listed).is_none(), "lists carry no ETag");
+    // A user's version is its own attributes': joining a group does not change it.
+    let member = client.get(&path, &[]).await;
+    assert_eq!(member.body["groups"][0]["value"], gid.as_str());
+    assert_eq!(etag_of(&member), Some("W/\"3\""));
+
+    let deleted = client
+        .send_with(Method::DELETE, &path, (IF_MATCH, "*"), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    // If-Match on a resource that is gone: 404, as without it.
+    let gone = client
+        .send_with(Method::DELETE, &path, (IF_MATCH, "*"), None)
+        .await;
+    assert_scim_error(&gone, StatusCode::NOT_FOUND, None);
+    server.shutdown().await;
+
+    // Entra answers PATCH with 204: the ETag header still says the new version.
+    let mut options = options(None);
+    options.behaviour.emulation =
+        scimform_devserver::Emulation::for_profile(scimform_devserver::EmulationProfile::Entra);
+    let server = DevServer::start(options).await.expect("server starts");
+    let client = Client::new(&server);
+    let id = client.create_user("entra@x.test").await;
+    let patched = client
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": "title", "value": "t"}]),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::NO_CONTENT);
+    assert_eq!(etag_of(&patched), Some("W/\"2\""));
     server.shutdown().await;
 }
 

@@ -1,6 +1,6 @@
 //! How the dev-server departs from a plain RFC 7644 service provider: which provider it
-//! emulates (`emulation`), which faults it injects (`faults`), and the seed that makes
-//! both reproducible.
+//! emulates (`emulation`), which faults it injects (`faults`), which provider-independent
+//! quirks it shows (`quirks`), and the seed that makes faults and ids reproducible.
 //!
 //! Owns `Behaviour` and the middleware around every request that applies the
 //! request-level faults: latency, the `User-Agent` a provider insists on, 5xx answers,
@@ -20,7 +20,8 @@ use super::emulation::Emulation;
 use super::error::ScimError;
 use super::faults::{Draw, Fate, Faults, http_date_in};
 use super::net::KillSwitch;
-use super::routes::{App, BASE_PATH};
+use super::quirks::Quirks;
+use super::routes::{App, BASE_PATH, DIRECTORY_PATH_PREFIX};
 
 /// Deviations from plain RFC behaviour. The default is an honest RFC 7644 server.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +30,8 @@ pub struct Behaviour {
     pub emulation: Emulation,
     /// The faults to inject (none by default).
     pub faults: Faults,
+    /// Quirks of real servers, on top of any emulation (none by default).
+    pub quirks: Quirks,
     /// Seed for fault draws and generated ids. `None` picks one at start; the server
     /// reports it (`DevServer::seed`), so any run can be repeated.
     pub seed: Option<u64>,
@@ -37,9 +40,14 @@ pub struct Behaviour {
 /// The largest request body the fault layer reads to draw a request's fate.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-/// Whether faults apply to `path`: the resource endpoints and searches.
+/// Whether faults apply to `path`: the resource endpoints and searches, below `/scim/v2`
+/// or a directory's `/scim/directory/{id}`.
 fn faultable(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix(BASE_PATH) else {
+    let rest = path.strip_prefix(BASE_PATH).or_else(|| {
+        path.strip_prefix(DIRECTORY_PATH_PREFIX)
+            .and_then(|tail| tail.find('/').and_then(|at| tail.get(at..)))
+    });
+    let Some(rest) = rest else {
         return false;
     };
     ["/Users", "/Groups", "/.search"].iter().any(|p| {
@@ -53,6 +61,7 @@ pub(crate) async fn layer(State(app): State<App>, mut request: Request, next: Ne
     let Behaviour {
         emulation,
         faults,
+        quirks: _,
         seed: _,
     } = app.behaviour();
     app.latency().wait().await;
@@ -179,6 +188,8 @@ mod tests {
             "/scim/v2/Groups/x",
             "/scim/v2/.search",
             "/scim/v2/Users/.search",
+            "/scim/directory/dev-directory/Users",
+            "/scim/directory/d/Groups/x",
         ] {
             assert!(faultable(path), "{path}");
         }
@@ -188,6 +199,9 @@ mod tests {
             "/scim/v2/ResourceTypes/User",
             "/scim/v2/UsersX",
             "/other/Users",
+            "/scim/directory/Users",
+            "/scim/directory/d/Schemas",
+            "/admin/v1/orgs/o/domains",
         ] {
             assert!(!faultable(path), "{path}");
         }

@@ -2,7 +2,10 @@
 //! `/Schemas`, built from the attribute tables in `schema`.
 //!
 //! Owns what the dev-server advertises about itself. It must not advertise a feature the
-//! handlers do not implement (bulk, sort, etag and changePassword are "not supported").
+//! handlers do not implement (bulk, sort and changePassword are "not supported"; etag is
+//! supported: `meta.version`, the `ETag` header, `If-Match` and `If-None-Match`). The one
+//! deliberate exception is `--patch-users-not-implemented`, whose point is a server that
+//! says `patch.supported: true` and answers PATCH of users 501.
 
 use serde_json::{Value, json};
 
@@ -32,7 +35,7 @@ pub(crate) fn service_provider_config(base_url: &str, emulation: &Emulation) -> 
         },
         "changePassword": {"supported": false},
         "sort": {"supported": false},
-        "etag": {"supported": false},
+        "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

@@ -495,6 +495,7 @@ mod tests {
             members_before: 10,
             attributes_changed,
             renamed: false,
+            name_after: "g".into(),
         }
     }
 

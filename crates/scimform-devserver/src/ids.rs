@@ -1,9 +1,10 @@
-//! Server-generated resource ids and RFC 3339 timestamps for `meta`.
+//! Server-generated resource ids, Atlassian account ids and RFC 3339 timestamps for
+//! `meta`.
 //!
-//! Owns the id format (UUID-shaped, version 4 bits set) and the clock reading. It must not
-//! guarantee uniqueness by itself: the store retries when an id is already taken. No
-//! cryptographic quality is claimed or needed; `ChaCha8` is used because it gives the same
-//! ids for the same seed on every platform.
+//! Owns the id formats (UUID-shaped with the version 4 bits set; 24 hex digits for
+//! accounts) and the clock reading. It must not guarantee uniqueness by itself: the store
+//! retries when an id is already taken. No cryptographic quality is claimed or needed;
+//! `ChaCha8` is used because it gives the same ids for the same seed on every platform.
 
 use std::time::SystemTime;
 
@@ -48,6 +49,12 @@ impl IdGen {
             lo & 0xFFFF_FFFF_FFFF
         )
     }
+
+    /// A new Atlassian-style account id: 24 lower-case hex digits.
+    pub(crate) fn next_account_id(&mut self) -> String {
+        let (hi, lo) = (self.next_u64(), self.next_u64());
+        format!("{hi:016x}{:08x}", lo >> 32)
+    }
 }
 
 /// The current time as `2024-05-01T12:34:56.789Z`.
@@ -72,6 +79,9 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(a.as_bytes().get(14), Some(&b'4'));
         assert!(a.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+        let account = ids.next_account_id();
+        assert_eq!(account.len(), 24);
+        assert!(account.chars().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[test]

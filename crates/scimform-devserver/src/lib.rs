@@ -3,14 +3,16 @@
 //! in memory, optionally persisted to a JSON data file, behind a bearer token; able to
 //! emulate the quirks of real providers and to inject faults, reproducibly.
 //!
-//! This file owns the public API — `DevServerOptions`, `DevServer`, `DevServerError`, and
-//! the re-exported `Behaviour`, `Emulation`, `Faults` and `SyntheticSize` — and the
-//! server's lifecycle (bind, load or seed, serve, graceful shutdown). It must not contain
-//! protocol logic: `routes` and `listing` do HTTP, `params` the query parameters, `store`,
-//! `query`, `members` and `render` the data, `schema` the resource types, `filter` and
-//! `patch` the expression languages, `persist` the data file, `discovery` the
-//! self-description, `emulation` the providers' quirks, `faults`, `behaviour` and `net`
-//! the fault injection, `synthetic` the generated directories.
+//! This file owns the public API — `DevServerOptions`, `AtlassianOptions`, `DevServer`,
+//! `DevServerError`, and the re-exported `Behaviour`, `Emulation`, `Faults`, `Quirks` and
+//! `SyntheticSize` — and the server's lifecycle (bind, load or seed, serve, graceful
+//! shutdown). It must not contain protocol logic: `routes` and `listing` do HTTP, `params`
+//! the query parameters, `store`, `query`, `members` and `render` the data, `schema` the
+//! resource types, `filter` and `patch` the expression languages, `etag` entity tags and
+//! `If-Match`, `persist` the data file, `discovery` the self-description, `emulation` the
+//! providers' quirks, `quirks` the provider-independent ones, `org` the Atlassian
+//! organisation behind `--emulate atlassian` and `org_api` its organisation API, `faults`,
+//! `behaviour` and `net` the fault injection, `synthetic` the generated directories.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), scimform_devserver::DevServerError> {
@@ -31,6 +33,7 @@ mod behaviour;
 mod discovery;
 mod emulation;
 mod error;
+mod etag;
 mod faults;
 mod filter;
 mod ids;
@@ -38,10 +41,13 @@ mod latency;
 mod listing;
 mod members;
 mod net;
+mod org;
+mod org_api;
 mod params;
 mod patch;
 mod persist;
 mod query;
+mod quirks;
 mod render;
 mod routes;
 mod schema;
@@ -61,10 +67,13 @@ pub use self::emulation::{
     UserDelete,
 };
 pub use self::faults::{Faults, Rate};
+pub use self::quirks::Quirks;
 pub use self::synthetic::SyntheticSize;
 
 use self::net::{FaultListener, KillSwitch};
-use self::routes::{App, BASE_PATH};
+use self::org::{Org, Seed, SeedError};
+use self::org_api::OrgAccess;
+use self::routes::{App, scim_base_path};
 use self::store::Store;
 
 /// How to run a dev-server.
@@ -82,6 +91,37 @@ pub struct DevServerOptions {
     pub behaviour: Behaviour,
     /// Fill the directory at start with generated users, groups and memberships.
     pub synthetic: Option<SyntheticSize>,
+    /// The Atlassian organisation (only with the `atlassian` emulation).
+    pub atlassian: AtlassianOptions,
+}
+
+/// The organisation behind a server emulating Atlassian. With that emulation, the SCIM
+/// endpoints are also served (and the base URL reported) under
+/// `/scim/directory/{directory_id}`, and the organisation API under `/admin`; both are
+/// refused with any other emulation.
+#[derive(Clone, Default)]
+pub struct AtlassianOptions {
+    /// A JSON seed file: `org_id`, `directory_id`, `verified_domains`, `accounts` (those
+    /// with `"synced": true` become users of the directory at start) and `links` (SCIM
+    /// links in other directories, or stale ones). Without it the organisation `dev-org`
+    /// is empty. A data file that already holds an organisation keeps it, and the seed
+    /// file must then name the same organisation and directory.
+    pub accounts: Option<PathBuf>,
+    /// The organisation API key (distinct from the SCIM token). Without it, every
+    /// organisation API request is answered 401.
+    pub admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for AtlassianOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtlassianOptions")
+            .field("accounts", &self.accounts)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl DevServerOptions {
@@ -93,6 +133,7 @@ impl DevServerOptions {
             data: None,
             behaviour: Behaviour::default(),
             synthetic: None,
+            atlassian: AtlassianOptions::default(),
         }
     }
 }
@@ -105,6 +146,7 @@ impl std::fmt::Debug for DevServerOptions {
             .field("data", &self.data)
             .field("behaviour", &self.behaviour)
             .field("synthetic", &self.synthetic)
+            .field("atlassian", &self.atlassian)
             .finish()
     }
 }
@@ -135,6 +177,45 @@ pub enum DevServerError {
     InvalidOptions(String),
 }
 
+/// The SCIM directory id of a server emulating Atlassian (`None` for the others): the
+/// data file's organisation's, else the seed's, else the default. A data file holding an
+/// organisation is refused by other emulations, and one whose organisation is not the
+/// seed's is refused.
+fn directory_id(
+    opts: &DevServerOptions,
+    atlassian: bool,
+    snapshot: Option<&store::Snapshot>,
+    org_seed: Option<&Seed>,
+) -> Result<Option<String>, DevServerError> {
+    let held = snapshot.and_then(|s| s.atlassian.as_ref());
+    let data = || opts.data.clone().unwrap_or_default();
+    match (atlassian, held, org_seed) {
+        (false, Some(_), _) => Err(DevServerError::DataInvalid {
+            path: data(),
+            reason: format!(
+                "it holds an Atlassian organisation: start with --emulate atlassian (not {}), or move it away",
+                opts.behaviour.emulation.profile
+            ),
+        }),
+        (false, None, _) => Ok(None),
+        (true, Some(held), Some(seed))
+            if held.org_id != seed.org.id || held.directory_id != seed.org.directory_id =>
+        {
+            Err(DevServerError::InvalidOptions(format!(
+                "the data file {} holds organisation {:?} (directory {:?}), the Atlassian accounts file says {:?} (directory {:?}): move the data file away to start from the accounts file",
+                data().display(),
+                held.org_id,
+                held.directory_id,
+                seed.org.id,
+                seed.org.directory_id
+            )))
+        }
+        (true, Some(held), _) => Ok(Some(held.directory_id.clone())),
+        (true, None, Some(seed)) => Ok(Some(seed.org.directory_id.clone())),
+        (true, None, None) => Ok(Some(org::DEFAULT_DIRECTORY_ID.to_owned())),
+    }
+}
+
 /// A running dev-server. Dropping it also stops the server (without waiting).
 pub struct DevServer {
     addr: SocketAddr,
@@ -149,6 +230,52 @@ fn entropy_seed() -> u64 {
     rand::random()
 }
 
+/// The Atlassian options, checked against the emulation and the SCIM token; with the
+/// seed file read.
+fn atlassian_seed(
+    opts: &DevServerOptions,
+    atlassian: bool,
+) -> Result<Option<Seed>, DevServerError> {
+    let AtlassianOptions {
+        accounts,
+        admin_token,
+    } = &opts.atlassian;
+    if !atlassian && (accounts.is_some() || admin_token.is_some()) {
+        return Err(DevServerError::InvalidOptions(format!(
+            "--atlassian-accounts and --atlassian-admin-token (SCIMFORM_DEV_ATLASSIAN_ADMIN_TOKEN) need --emulate atlassian (this server emulates {})",
+            opts.behaviour.emulation.profile
+        )));
+    }
+    if let Some(key) = admin_token {
+        if key.trim().is_empty() {
+            return Err(DevServerError::InvalidOptions(
+                "the Atlassian organisation API key (--atlassian-admin-token) must not be empty"
+                    .to_owned(),
+            ));
+        }
+        if key.trim() == opts.token.trim() {
+            return Err(DevServerError::InvalidOptions(
+                "the Atlassian organisation API key (--atlassian-admin-token) must differ from the SCIM token (--token): Atlassian's two keys are not interchangeable".to_owned(),
+            ));
+        }
+    }
+    let Some(path) = accounts else {
+        return Ok(None);
+    };
+    org::read_seed(path).map(Some).map_err(|e| {
+        DevServerError::InvalidOptions(match e {
+            SeedError::Read(cause) => format!(
+                "cannot read the Atlassian accounts file {} (--atlassian-accounts): {cause}",
+                path.display()
+            ),
+            SeedError::Invalid(reason) => format!(
+                "the Atlassian accounts file {} (--atlassian-accounts) is not valid: {reason}",
+                path.display()
+            ),
+        })
+    })
+}
+
 impl DevServer {
     /// Loads the data file (if any), seeds a synthetic directory (if asked), binds,
     /// starts serving in a background task and returns once the socket is listening.
@@ -160,6 +287,8 @@ impl DevServer {
             .faults
             .check()
             .map_err(DevServerError::InvalidOptions)?;
+        let atlassian = opts.behaviour.emulation.profile == EmulationProfile::Atlassian;
+        let org_seed = atlassian_seed(&opts, atlassian)?;
         let seed = opts.behaviour.seed.unwrap_or_else(entropy_seed);
         // Ids are reproducible only when the caller chose the seed.
         let id_seed = opts.behaviour.seed;
@@ -176,6 +305,7 @@ impl DevServer {
             })?,
             None => None,
         };
+        let directory_id = directory_id(&opts, atlassian, snapshot.as_ref(), org_seed.as_ref())?;
         let listener =
             TcpListener::bind(opts.listen)
                 .await
@@ -189,7 +319,8 @@ impl DevServer {
                 addr: opts.listen,
                 cause,
             })?;
-        let base_url = format!("http://{addr}{BASE_PATH}");
+        let base_path = scim_base_path(directory_id.as_deref());
+        let base_url = format!("http://{addr}{base_path}");
         let loaded = snapshot.is_some();
         let mut store = match (snapshot, &opts.data) {
             (Some(snapshot), Some(path)) => {
@@ -202,13 +333,26 @@ impl DevServer {
             }
             _ => Store::new(base_url.clone(), id_seed),
         };
+        // A data file's organisation stands; otherwise the seed's (or an empty one).
+        let mut seeded = false;
+        if atlassian && store.org.is_none() {
+            match org_seed {
+                Some(org_seed) => {
+                    store.adopt_seed(org_seed).map_err(|e| {
+                        DevServerError::InvalidOptions(format!("--atlassian-accounts: {e}"))
+                    })?;
+                    seeded = true;
+                }
+                None => store.org = Some(Org::default()),
+            }
+        }
         if let Some(size) = opts.synthetic {
             store
                 .seed_synthetic(size)
                 .map_err(|e| DevServerError::InvalidOptions(format!("--seed-synthetic: {e}")))?;
         }
         if let Some(path) = &opts.data
-            && (!loaded || opts.synthetic.is_some())
+            && (!loaded || opts.synthetic.is_some() || seeded)
         {
             // Write the file now, so an unwritable location fails at start rather than
             // on the first change.
@@ -221,7 +365,18 @@ impl DevServer {
         }
         let mut behaviour = opts.behaviour;
         behaviour.seed = Some(seed);
-        let app = App::new(store, opts.token, opts.data, behaviour, base_url.clone());
+        let org_access = atlassian.then(|| OrgAccess {
+            admin_token: opts.atlassian.admin_token.clone(),
+            scim_base_path: base_path.clone(),
+        });
+        let app = App::new(
+            store,
+            opts.token,
+            opts.data,
+            behaviour,
+            base_url.clone(),
+            org_access,
+        );
         let service = routes::router(app).into_make_service_with_connect_info::<KillSwitch>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -251,7 +406,8 @@ impl DevServer {
         self.addr
     }
 
-    /// `http://{addr}/scim/v2`, without a trailing slash.
+    /// `http://{addr}/scim/v2`, without a trailing slash; emulating Atlassian,
+    /// `http://{addr}/scim/directory/{directory_id}` (where `/scim/v2` is served too).
     pub fn base_url(&self) -> String {
         self.base_url.clone()
     }

@@ -1,7 +1,8 @@
 //! List and search responses: `GET /Users`, `GET /Groups`, `POST /Users/.search`,
 //! `POST /Groups/.search` and `POST /.search` across both, shaped by the emulated provider
 //! (page caps, cursor or index paging, members left out of group lists, the `resources`
-//! key, unsupported filters) and by the list faults (`--lie-total`, `--page-drift`).
+//! key, unsupported filters), by the `--refuse-count` quirk, and by the list faults
+//! (`--lie-total`, `--page-drift`).
 //!
 //! Owns the `ListResponse` body and the rules that turn what a request asked for into what
 //! the server grants. It must not render or filter resources itself (`query` does), and
@@ -69,6 +70,7 @@ pub(crate) async fn list(
     if search {
         refuse_search(emulation)?;
     }
+    app.behaviour().quirks.check_count(params.count)?;
     if let Some(filter) = &params.filter {
         emulation.check_filter(filter)?;
     }
@@ -117,6 +119,7 @@ pub(crate) async fn search_all(
 ) -> Result<Response, ScimError> {
     let emulation = &app.behaviour().emulation;
     refuse_search(emulation)?;
+    app.behaviour().quirks.check_count(params.count)?;
     if let Some(filter) = &params.filter {
         emulation.check_filter(filter)?;
     }

@@ -73,6 +73,7 @@ mod tests {
             format: SNAPSHOT_FORMAT.into(),
             users: Vec::new(),
             groups: Vec::new(),
+            atlassian: None,
         };
         save(&path, &snap).expect("saved");
         assert!(matches!(load(&path), Ok(Some(s)) if s == snap));

@@ -1,4 +1,5 @@
-//! Rendering stored records as SCIM resources: `schemas`, `id`, the attributes, group
+//! Rendering stored records as SCIM resources: `schemas`, `id`, the attributes, the
+//! `atlassian-external` extension of a user linked to an Atlassian account, group
 //! `members` with `display`/`$ref`/`type`, a user's read-only `groups`, and `meta` — as a
 //! JSON object (`render`, for single resources and filters), or written straight into a
 //! list response body (`ListView`), which builds no intermediate JSON values and copies
@@ -13,7 +14,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::etag;
 use super::members::GroupRef;
+use super::org::EXTENSION;
 use super::schema::{ENTERPRISE_SCHEMA, Kind};
 use super::store::{Record, Store};
 
@@ -35,10 +38,17 @@ impl Store {
         if record.attributes.contains_key(ENTERPRISE_SCHEMA) {
             schemas.push(Value::String(ENTERPRISE_SCHEMA.to_owned()));
         }
+        let account = self.linked_account(kind, id);
+        if account.is_some() {
+            schemas.push(Value::String(EXTENSION.to_owned()));
+        }
         out.insert("schemas".into(), Value::Array(schemas));
         out.insert("id".into(), Value::String(id.to_string()));
         for (key, value) in &record.attributes {
             out.insert(key.clone(), value.clone());
+        }
+        if let Some(account) = account {
+            out.insert(EXTENSION.into(), json!({"atlassianAccountId": account}));
         }
         if kind == Kind::Group && members && !record.members.is_empty() {
             let list = record
@@ -67,10 +77,19 @@ impl Store {
                 "created": &*record.created,
                 "lastModified": &*record.last_modified,
                 "location": self.location(kind, id),
-                "version": format!("W/\"{}\"", record.version),
+                "version": etag::of(record.version),
             }),
         );
         out
+    }
+
+    /// The Atlassian account a user is linked to (`--emulate atlassian`), shown as the
+    /// `atlassian-external` extension.
+    fn linked_account(&self, kind: Kind, id: &str) -> Option<&str> {
+        if kind != Kind::User {
+            return None;
+        }
+        self.org.as_ref().and_then(|org| org.account_of(id))
     }
 
     /// A user's direct groups, in group listing order.
@@ -162,6 +181,11 @@ impl<'a> ListView<'a> {
             out.push(b',');
             json_str(out, ENTERPRISE_SCHEMA)?;
         }
+        let account = store.linked_account(kind, id);
+        if account.is_some() {
+            out.push(b',');
+            json_str(out, EXTENSION)?;
+        }
         out.extend_from_slice(b"],\"id\":");
         json_str(out, id)?;
         for (key, value) in &record.attributes {
@@ -171,6 +195,13 @@ impl<'a> ListView<'a> {
                 out.push(b':');
                 json_value(out, value)?;
             }
+        }
+        if let Some(account) = account.filter(|_| keep(EXTENSION)) {
+            out.push(b',');
+            json_str(out, EXTENSION)?;
+            out.extend_from_slice(b":{\"atlassianAccountId\":");
+            json_str(out, account)?;
+            out.push(b'}');
         }
         if kind == Kind::Group && self.members && !record.members.is_empty() && keep("members") {
             out.extend_from_slice(b",\"members\":[");
@@ -219,7 +250,7 @@ impl<'a> ListView<'a> {
             out.extend_from_slice(b",\"location\":");
             prefix(kind).write(out, id)?;
             out.extend_from_slice(b",\"version\":");
-            json_str(out, &format!("W/\"{}\"", record.version))?;
+            json_str(out, &etag::of(record.version))?;
             out.push(b'}');
         }
         out.push(b'}');
@@ -371,12 +402,22 @@ mod tests {
     #[test]
     fn the_view_serialises_what_render_builds() {
         let mut s = Store::new("http://x/scim/v2", Some(2));
+        let org = crate::org::parse_seed(br#"{"verified_domains": ["x.test"]}"#).expect("seed");
+        s.adopt_seed(org).expect("adopted");
         let user = s
             .create(
                 Kind::User,
-                &obj(json!({"userName": "a", "title": "t",
-                    ENTERPRISE_SCHEMA: {"department": "d"}})),
+                &obj(
+                    json!({"userName": "a", "title": "t", "emails": [{"value": "a@x.test"}],
+                    ENTERPRISE_SCHEMA: {"department": "d"}}),
+                ),
             )
+            .expect("created");
+        assert!(
+            user[EXTENSION]["atlassianAccountId"].is_string(),
+            "{user:?}"
+        );
+        s.create(Kind::User, &obj(json!({"userName": "unlinked"})))
             .expect("created");
         let uid = user["id"].as_str().unwrap_or_default().to_owned();
         for name in ["g1", "g2"] {

@@ -1,12 +1,15 @@
-//! HTTP for the dev-server: the router under `/scim/v2`, bearer-token authentication, and
-//! handlers that turn requests into store calls and results into SCIM responses.
+//! HTTP for the dev-server: the router under `/scim/v2` (and, emulating Atlassian, also
+//! under `/scim/directory/{directory_id}`, with the organisation API of `org_api` beside
+//! it), bearer-token authentication (each API its own key), and handlers that turn
+//! requests into store calls and results into SCIM responses.
 //!
-//! Owns request bodies (JSON of either media type), status codes and headers, the
-//! emulated provider's say over single-resource requests (members in reads, member-PATCH
-//! rules, DELETE semantics, required attributes), and the rule that a mutation counts
-//! only once it is persisted. Lists and searches are `listing`'s. It must not hold
-//! resource logic (that is `store`, `schema`, `patch`, `filter`) and must never echo the
-//! presented token.
+//! Owns request bodies (JSON of either media type), status codes and headers (`ETag` on
+//! single-resource answers, `If-Match` checked under the write lock), the emulated
+//! provider's and the quirks' say over single-resource requests (members in reads,
+//! member-PATCH rules, DELETE semantics, required attributes, refused writes), and the
+//! rule that a mutation counts only once it is persisted. Lists and searches are
+//! `listing`'s. It must not hold resource logic (that is `store`, `schema`, `patch`,
+//! `filter`) and must never echo the presented token.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,18 +30,35 @@ use super::behaviour::{self, Behaviour};
 use super::discovery;
 use super::emulation::{Emulation, UserDelete};
 use super::error::{ScimError, scim_json};
+use super::etag::{self, Condition};
 use super::faults::{Dice, Draw};
+use super::filter::get_ci;
 use super::latency::Delay;
 use super::listing;
+use super::org_api::{self, ApiError, OrgAccess};
 use super::params::{Params, QueryResult};
 use super::patch;
 use super::persist;
 use super::query::Position;
+use super::quirks::Quirks;
 use super::schema::Kind;
 use super::store::{Change, Store};
 
 /// Where the SCIM endpoints live, below the server root.
 pub(crate) const BASE_PATH: &str = "/scim/v2";
+
+/// Where Atlassian serves a SCIM directory (emulating Atlassian, the SCIM endpoints are
+/// served there too, and that is the base URL the server reports).
+pub(crate) const DIRECTORY_PATH_PREFIX: &str = "/scim/directory/";
+
+/// The SCIM endpoints' path below the server root: `/scim/directory/{directory_id}` for a
+/// directory of an Atlassian organisation, `/scim/v2` otherwise.
+pub(crate) fn scim_base_path(directory_id: Option<&str>) -> String {
+    directory_id.map_or_else(
+        || BASE_PATH.to_owned(),
+        |id| format!("{DIRECTORY_PATH_PREFIX}{id}"),
+    )
+}
 
 /// Shared state of a running server.
 #[derive(Clone)]
@@ -55,16 +75,20 @@ struct Shared {
     base_url: String,
     /// Page drift: a first page of users was read since the last drift user went in.
     drift_armed: AtomicBool,
+    /// Emulating Atlassian: the directory's own base path and the organisation API.
+    org: Option<OrgAccess>,
 }
 
 impl App {
-    /// `behaviour.seed` must be resolved (the dice need it).
+    /// `behaviour.seed` must be resolved (the dice need it). `org` is for a server
+    /// emulating Atlassian.
     pub(crate) fn new(
         store: Store,
         token: String,
         data: Option<PathBuf>,
         behaviour: Behaviour,
         base_url: String,
+        org: Option<OrgAccess>,
     ) -> App {
         let dice = Dice::new(behaviour.seed.unwrap_or_default());
         let latency = Delay::new(behaviour.faults.latency);
@@ -77,6 +101,7 @@ impl App {
             dice,
             base_url,
             drift_armed: AtomicBool::new(false),
+            org,
         }))
     }
 
@@ -86,6 +111,10 @@ impl App {
 
     fn emulation(&self) -> &Emulation {
         &self.0.behaviour.emulation
+    }
+
+    fn quirks(&self) -> &Quirks {
+        &self.0.behaviour.quirks
     }
 
     pub(crate) fn latency(&self) -> &Delay {
@@ -155,11 +184,29 @@ fn draw_of(draw: DrawExt) -> Draw {
     draw.map_or(Draw::NORMAL, |Extension(d)| d)
 }
 
-/// The complete router: SCIM endpoints, SCIM-shaped 404/405, authentication on every
-/// request, and the behaviour layer outside it.
+/// The complete router: SCIM endpoints (and, emulating Atlassian, the same under the
+/// directory's base path, and the organisation API), SCIM-shaped 404/405 (Atlassian-shaped
+/// under `/admin`), authentication on every request, and the behaviour layer outside it.
 pub(crate) fn router(app: App) -> Router {
-    let at = |path: &str| format!("{BASE_PATH}{path}");
-    Router::new()
+    let mut router = scim_routes(Router::new(), BASE_PATH);
+    if let Some(org) = &app.0.org {
+        router = scim_routes(router, &org.scim_base_path).merge(org_api::routes());
+    }
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            behaviour::layer,
+        ))
+        .with_state(app)
+}
+
+/// The SCIM endpoints below `base`.
+fn scim_routes(router: Router<App>, base: &str) -> Router<App> {
+    let at = |path: &str| format!("{base}{path}");
+    router
         .route(&at("/ServiceProviderConfig"), get(service_provider_config))
         .route(&at("/ResourceTypes"), get(resource_types))
         .route(&at("/ResourceTypes/{name}"), get(resource_type))
@@ -172,14 +219,6 @@ pub(crate) fn router(app: App) -> Router {
         .route(&at("/Groups"), collection(Kind::Group))
         .route(&at("/Groups/.search"), search(Kind::Group))
         .route(&at("/Groups/{id}"), item(Kind::Group))
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
-        .layer(middleware::from_fn_with_state(
-            app.clone(),
-            behaviour::layer,
-        ))
-        .with_state(app)
 }
 
 fn collection(kind: Kind) -> MethodRouter<App> {
@@ -217,8 +256,8 @@ async fn search_all(
 
 fn item(kind: Kind) -> MethodRouter<App> {
     get(
-        move |State(app): State<App>, id: IdResult, query: QueryResult| async move {
-            get_one(&app, kind, id, query).await
+        move |State(app): State<App>, id: IdResult, headers: HeaderMap, query: QueryResult| async move {
+            get_one(&app, kind, id, &headers, query).await
         },
     )
     .put(
@@ -231,32 +270,45 @@ fn item(kind: Kind) -> MethodRouter<App> {
             patch(&app, kind, id, &headers, body).await
         },
     )
-    .delete(move |State(app): State<App>, id: IdResult| async move {
-        delete(&app, kind, id).await
-    })
+    .delete(
+        move |State(app): State<App>, id: IdResult, headers: HeaderMap| async move {
+            delete(&app, kind, id, &headers).await
+        },
+    )
 }
 
-/// Requires `Authorization: Bearer <token>`, compared in constant time.
-async fn authenticate(State(app): State<App>, request: Request, next: Next) -> Response {
-    let header = request
-        .headers()
+/// The token of an `Authorization: Bearer <token>` header, or why there is none.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, &'static str> {
+    let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    let detail = match header.map(|h| h.split_once(' ')) {
-        None => "missing Authorization header: send \"Authorization: Bearer <token>\"",
-        Some(Some((scheme, token))) if scheme.eq_ignore_ascii_case("bearer") => {
-            if constant_time_eq(token.trim().as_bytes(), app.0.token.as_bytes()) {
-                return next.run(request).await;
-            }
-            "the bearer token is not valid"
+    match header.map(|h| h.split_once(' ')) {
+        None => Err("missing Authorization header: send \"Authorization: Bearer <token>\""),
+        Some(Some((scheme, token))) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        Some(_) => Err("the Authorization header must use the Bearer scheme"),
+    }
+}
+
+/// Requires `Authorization: Bearer <token>`, compared in constant time: the SCIM token,
+/// or under `/admin` on a server emulating Atlassian, the organisation API key.
+async fn authenticate(State(app): State<App>, request: Request, next: Next) -> Response {
+    if let Some(org) = &app.0.org
+        && org_api::is_org_path(request.uri().path())
+    {
+        return org_api::authenticate(org, request, next).await;
+    }
+    let detail = match bearer_token(request.headers()) {
+        Ok(token) if constant_time_eq(token.as_bytes(), app.0.token.as_bytes()) => {
+            return next.run(request).await;
         }
-        Some(_) => "the Authorization header must use the Bearer scheme",
+        Ok(_) => "the bearer token is not valid",
+        Err(detail) => detail,
     };
     ScimError::new(StatusCode::UNAUTHORIZED, None, detail).into_response()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
         let x = a.get(i).copied().unwrap_or(0);
@@ -266,16 +318,25 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-async fn not_found(uri: Uri) -> ScimError {
-    ScimError::not_found(format!("no endpoint at {}", uri.path()))
+/// Whether `uri` is the organisation API's, on a server that serves it.
+fn org_api_uri(app: &App, uri: &Uri) -> bool {
+    app.0.org.is_some() && org_api::is_org_path(uri.path())
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> ScimError {
-    ScimError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        None,
-        format!("{method} is not supported on {}", uri.path()),
-    )
+async fn not_found(State(app): State<App>, uri: Uri) -> Response {
+    let detail = format!("no endpoint at {}", uri.path());
+    if org_api_uri(&app, &uri) {
+        return ApiError::not_found(detail).into_response();
+    }
+    ScimError::not_found(detail).into_response()
+}
+
+async fn method_not_allowed(State(app): State<App>, method: Method, uri: Uri) -> Response {
+    let detail = format!("{method} is not supported on {}", uri.path());
+    if org_api_uri(&app, &uri) {
+        return ApiError::method_not_allowed(detail).into_response();
+    }
+    ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, detail).into_response()
 }
 
 async fn service_provider_config(State(app): State<App>) -> Response {
@@ -320,10 +381,16 @@ fn shape(emulation: &Emulation, kind: Kind, mut resource: Map<String, Value>) ->
     Value::Object(resource)
 }
 
+/// An answer carrying one resource, with its version as the `ETag` header.
+fn resource_response(status: StatusCode, etag: Option<&str>, body: &Value) -> Response {
+    etag::with_header(scim_json(status, body), etag)
+}
+
 async fn get_one(
     app: &App,
     kind: Kind,
     id: IdResult,
+    headers: &HeaderMap,
     query: QueryResult,
 ) -> Result<Response, ScimError> {
     let id = path_id(id)?;
@@ -332,12 +399,48 @@ async fn get_one(
     let members =
         emulation.group_members_in_get && !(emulation.projection && params.leaves_out("members"));
     let resource = app.store().read().await.get(kind, &id, members)?;
+    // Taken before the projection, which may leave `meta` out.
+    let etag = etag::of_resource(&resource).map(str::to_owned);
+    if let Some(not_modified) =
+        etag::not_modified(etag::if_none_match(headers).as_ref(), etag.as_deref())
+    {
+        return Ok(not_modified);
+    }
     let resource = if emulation.projection {
         params.project(resource)
     } else {
         resource
     };
-    Ok(scim_json(StatusCode::OK, &Value::Object(resource)))
+    Ok(resource_response(
+        StatusCode::OK,
+        etag.as_deref(),
+        &Value::Object(resource),
+    ))
+}
+
+/// A POST or PUT naming a group whose writes are refused: 403 before anything else.
+fn check_new_name(quirks: &Quirks, kind: Kind, body: &Map<String, Value>) -> Result<(), ScimError> {
+    match get_ci(body, kind.unique_attribute()).and_then(Value::as_str) {
+        Some(name) => quirks.check_group_write(kind, name),
+        None => Ok(()),
+    }
+}
+
+/// The checks every write to an existing resource makes under the write lock, before
+/// anything changes: a group whose writes are refused (403), then `If-Match` (412).
+/// A resource that does not exist passes: the operation answers 404.
+fn check_write(
+    store: &Store,
+    quirks: &Quirks,
+    kind: Kind,
+    id: &str,
+    if_match: Option<&Condition>,
+) -> Result<(), ScimError> {
+    let Some(record) = store.table(kind).get(id) else {
+        return Ok(());
+    };
+    quirks.check_group_write(kind, &record.name)?;
+    etag::check_if_match(if_match, Some(record.version))
 }
 
 async fn create(
@@ -346,16 +449,23 @@ async fn create(
     headers: &HeaderMap,
     body: BodyResult,
 ) -> Result<Response, ScimError> {
-    let body = json_body(headers, body)?;
-    let emulation = app.emulation();
+    let mut body = json_body(headers, body)?;
+    let (emulation, quirks) = (app.emulation(), app.quirks());
+    check_new_name(quirks, kind, &body)?;
     emulation.check_user_body(kind, &body)?;
+    quirks.shape_create(kind, &mut body);
     let resource = app.mutate(|store| store.create(kind, &body)).await?;
     let location = resource
         .get("meta")
         .and_then(|m| m.get("location"))
         .and_then(Value::as_str)
         .and_then(|l| HeaderValue::from_str(l).ok());
-    let mut response = scim_json(StatusCode::CREATED, &shape(emulation, kind, resource));
+    let etag = etag::of_resource(&resource).map(str::to_owned);
+    let mut response = resource_response(
+        StatusCode::CREATED,
+        etag.as_deref(),
+        &shape(emulation, kind, resource),
+    );
     if let Some(location) = location {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -371,13 +481,26 @@ async fn replace(
 ) -> Result<Response, ScimError> {
     let id = path_id(id)?;
     let body = json_body(headers, body)?;
-    let emulation = app.emulation();
+    let (emulation, quirks) = (app.emulation(), app.quirks());
+    let if_match = etag::if_match(headers);
+    check_new_name(quirks, kind, &body)?;
     emulation.check_user_body(kind, &body)?;
-    let guard = |change: &Change| emulation.check_change(kind, change);
+    let guard = |change: &Change| {
+        emulation.check_change(kind, change)?;
+        quirks.check_group_write(kind, &change.name_after)
+    };
     let resource = app
-        .mutate(|store| store.replace(kind, &id, &body, &guard))
+        .mutate(|store| {
+            check_write(store, quirks, kind, &id, if_match.as_ref())?;
+            store.replace(kind, &id, &body, &guard)
+        })
         .await?;
-    Ok(scim_json(StatusCode::OK, &shape(emulation, kind, resource)))
+    let etag = etag::of_resource(&resource).map(str::to_owned);
+    Ok(resource_response(
+        StatusCode::OK,
+        etag.as_deref(),
+        &shape(emulation, kind, resource),
+    ))
 }
 
 async fn patch(
@@ -387,25 +510,48 @@ async fn patch(
     headers: &HeaderMap,
     body: BodyResult,
 ) -> Result<Response, ScimError> {
+    let (emulation, quirks) = (app.emulation(), app.quirks());
+    quirks.check_patch(kind)?;
     let id = path_id(id)?;
     let body = json_body(headers, body)?;
-    let emulation = app.emulation();
+    let if_match = etag::if_match(headers);
     let ops = emulation.shape_patch(kind, patch::parse_request(&body)?)?;
-    let guard = |change: &Change| emulation.check_change(kind, change);
+    let guard = |change: &Change| {
+        emulation.check_change(kind, change)?;
+        quirks.check_group_write(kind, &change.name_after)
+    };
     let resource = app
-        .mutate(|store| store.patch(kind, &id, &ops, &guard))
+        .mutate(|store| {
+            check_write(store, quirks, kind, &id, if_match.as_ref())?;
+            store.patch(kind, &id, &ops, &guard)
+        })
         .await?;
+    let etag = etag::of_resource(&resource).map(str::to_owned);
     if emulation.patch_no_content {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+        return Ok(etag::with_header(
+            StatusCode::NO_CONTENT.into_response(),
+            etag.as_deref(),
+        ));
     }
-    Ok(scim_json(StatusCode::OK, &shape(emulation, kind, resource)))
+    Ok(resource_response(
+        StatusCode::OK,
+        etag.as_deref(),
+        &shape(emulation, kind, resource),
+    ))
 }
 
 /// DELETE: gone, or for users of a provider that only deactivates, `active: false`.
-async fn delete(app: &App, kind: Kind, id: IdResult) -> Result<Response, ScimError> {
+async fn delete(
+    app: &App,
+    kind: Kind,
+    id: IdResult,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
     let id = path_id(id)?;
     let deactivate = kind == Kind::User && app.emulation().user_delete == UserDelete::Deactivate;
+    let if_match = etag::if_match(headers);
     app.mutate(|store| {
+        check_write(store, app.quirks(), kind, &id, if_match.as_ref())?;
         if deactivate {
             store.deactivate(&id)
         } else {

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use super::error::ScimError;
 use super::ids::{IdGen, now_rfc3339};
 use super::members::{self, GroupRef, Member};
+use super::org::{Org, OrgSnapshot};
 use super::patch::{self, Operation};
 use super::schema::{self, Kind};
 
@@ -41,6 +42,9 @@ pub(crate) struct Snapshot {
     pub format: String,
     pub users: Vec<Row>,
     pub groups: Vec<Row>,
+    /// The Atlassian organisation (`--emulate atlassian`), when it holds anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atlassian: Option<OrgSnapshot>,
 }
 
 /// The `format` value of a snapshot this version writes and reads.
@@ -168,6 +172,8 @@ pub(crate) struct Change {
     pub attributes_changed: bool,
     /// Whether a group's displayName changes (exactly, not just in case).
     pub renamed: bool,
+    /// The userName or displayName the resource has after the change.
+    pub name_after: Arc<str>,
 }
 
 /// A caller's veto over a change (provider emulation): `Err` refuses it untouched.
@@ -185,9 +191,11 @@ pub(crate) struct Store {
     pub(crate) groups: Table,
     /// member id → the groups it is a direct member of, in listing order.
     pub(crate) member_of: HashMap<Arc<str>, Vec<GroupRef>>,
+    /// The Atlassian organisation behind the directory (`--emulate atlassian` only).
+    pub(crate) org: Option<Org>,
     next_seq: i64,
     first_seq: i64,
-    ids: IdGen,
+    pub(crate) ids: IdGen,
     drift_count: u64,
 }
 
@@ -200,6 +208,7 @@ impl Store {
             users: Table::default(),
             groups: Table::default(),
             member_of: HashMap::new(),
+            org: None,
             next_seq: 0,
             first_seq: 0,
             ids: seed.map_or_else(IdGen::from_entropy, IdGen::seeded),
@@ -316,15 +325,19 @@ impl Store {
         kind: Kind,
         body: &Map<String, Value>,
     ) -> Result<Map<String, Value>, ScimError> {
-        let mut attrs = schema::normalize(kind, body)?;
+        let mut attrs = schema::normalize(kind, &self.user_body(kind, body))?;
         if kind == Kind::User && !attrs.contains_key("active") {
             attrs.insert("active".to_owned(), Value::Bool(true));
         }
         let (attrs, member_list) = self.resolve_members(kind, None, attrs)?;
         self.check_unique(kind, None, &attrs)?;
+        let link = self.plan_user_link(kind, &attrs)?;
         let seq = self.next_seq();
         let now: Arc<str> = Arc::from(now_rfc3339());
         let id = self.insert_new(kind, attrs, member_list, seq, &now);
+        if let Some(link) = link {
+            self.link_new_user(link, &id);
+        }
         self.get(kind, &id, true)
     }
 
@@ -358,7 +371,7 @@ impl Store {
         if self.table(kind).get(id).is_none() {
             return Err(Self::not_found(kind, id));
         }
-        let attrs = schema::normalize(kind, body)?;
+        let attrs = schema::normalize(kind, &self.user_body(kind, body))?;
         let (attrs, member_list) = self.resolve_members(kind, Some(id), attrs)?;
         self.update(kind, id, attrs, member_list, guard)
     }
@@ -386,7 +399,7 @@ impl Store {
         }
         let mut resource = self.get(kind, id, true)?;
         patch::apply(&mut resource, ops, kind.read_only())?;
-        let attrs = schema::normalize(kind, &resource)?;
+        let attrs = schema::normalize(kind, &self.user_body(kind, &resource))?;
         let (attrs, member_list) = self.resolve_members(kind, Some(id), attrs)?;
         self.update(kind, id, attrs, member_list, guard)
     }
@@ -397,6 +410,9 @@ impl Store {
             .table_mut(kind)
             .remove(kind, id)
             .ok_or_else(|| Self::not_found(kind, id))?;
+        if kind == Kind::User {
+            self.user_deleted(&id);
+        }
         for member in &record.members {
             self.unlink_member(&member.id, &id);
         }
@@ -428,6 +444,7 @@ impl Store {
             record.last_modified = Arc::from(now_rfc3339());
             record.version += 1;
         }
+        self.user_changed(id);
         Ok(())
     }
 
@@ -473,6 +490,7 @@ impl Store {
             members_before: before.len(),
             attributes_changed: record.attributes != attrs,
             renamed: kind == Kind::Group && name(&record.attributes) != name(&attrs),
+            name_after: name_in(kind, &attrs),
         };
         guard(&change)?;
         let removed: Vec<Arc<str>> = record
@@ -514,6 +532,9 @@ impl Store {
             record.members = member_list;
             record.last_modified = Arc::from(now_rfc3339());
             record.version += 1;
+        }
+        if kind == Kind::User && change.attributes_changed {
+            self.user_changed(&id);
         }
         self.get(kind, &id, true)
     }
@@ -597,11 +618,17 @@ impl Store {
             format: SNAPSHOT_FORMAT.to_owned(),
             users: self.users.in_order().map(|(i, r)| row(i, r)).collect(),
             groups: self.groups.in_order().map(|(i, r)| row(i, r)).collect(),
+            atlassian: self
+                .org
+                .as_ref()
+                .filter(|org| !org.is_pristine())
+                .map(Org::snapshot),
         }
     }
 
     /// A store holding a snapshot, checked as strictly as requests are: attributes valid,
-    /// ids distinct, unique names unique, members existing.
+    /// ids distinct, unique names unique, members existing, the organisation (if any)
+    /// consistent and linked to existing users.
     pub(crate) fn from_snapshot(
         base_url: impl Into<String>,
         snapshot: Snapshot,
@@ -667,6 +694,10 @@ impl Store {
             if let Some(record) = store.groups.rows.get_mut(&gid) {
                 record.members = member_list;
             }
+        }
+        if let Some(org) = snapshot.atlassian {
+            store.org = Some(Org::from_snapshot(org).map_err(|e| format!("atlassian: {e}"))?);
+            store.check_org_links()?;
         }
         Ok(store)
     }
@@ -893,6 +924,7 @@ mod tests {
                 members_before: 1,
                 attributes_changed: false,
                 renamed: false,
+                name_after: Arc::from("g"),
             })
         );
         let group = s.get(Kind::Group, &g, true).expect("exists");

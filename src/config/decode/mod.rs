@@ -252,8 +252,8 @@ impl fmt::Display for Key<'_> {
 #[cfg(test)]
 mod tests {
     use super::sections::{
-        DEFAULTS_KEYS, ENTERPRISE_DEFAULTS_KEYS, IGNORE_KEYS, MAX_DESTROY_KEYS, POLICY_KEYS,
-        TARGET_KEYS,
+        ATLASSIAN_KEYS, DEFAULTS_KEYS, ENTERPRISE_DEFAULTS_KEYS, IGNORE_KEYS, MAX_DESTROY_KEYS,
+        POLICY_KEYS, TARGET_KEYS,
     };
     use super::user::{EMAIL_KEYS, ENTERPRISE_KEYS, NAME_KEYS, PHONE_NUMBER_KEYS, USER_KEYS};
     use crate::config::model::ROOT_KEYS;
@@ -273,6 +273,7 @@ mod tests {
         assert_eq!(keys(&schema), ROOT_KEYS);
         for (name, decoded) in [
             ("TargetSection", TARGET_KEYS),
+            ("AtlassianSection", ATLASSIAN_KEYS),
             ("PolicySection", POLICY_KEYS),
             ("MaxDestroySection", MAX_DESTROY_KEYS),
             ("IgnoreSection", IGNORE_KEYS),

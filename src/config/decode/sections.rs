@@ -8,8 +8,8 @@ use crate::config::declared::{MatchUsersBy, UnmanagedGroups, UnmanagedUsers};
 use crate::config::kind::ConfigErrorKind;
 use crate::config::load::ROOT_FILE;
 use crate::config::model::{
-    ConfigFile, DefaultsSection, EnterpriseDefaults, INCLUDED_KEYS, IgnoreSection, Located,
-    MaxDestroySection, PolicySection, ROOT_KEYS, TargetSection,
+    AtlassianSection, ConfigFile, DefaultsSection, EnterpriseDefaults, INCLUDED_KEYS,
+    IgnoreSection, Located, MaxDestroySection, PolicySection, ROOT_KEYS, TargetSection,
 };
 use crate::config::origin::Loc;
 use crate::config::yaml::{Entry, Node, Resolved, Value};
@@ -109,7 +109,8 @@ fn section<'n, 'a, T>(
     Some(decode(d, &fields))
 }
 
-pub(super) const TARGET_KEYS: &[&str] = &["url", "profile", "token_env", "options"];
+pub(super) const TARGET_KEYS: &[&str] = &["url", "profile", "token_env", "options", "atlassian"];
+pub(super) const ATLASSIAN_KEYS: &[&str] = &["org_id", "admin_token_env"];
 pub(super) const POLICY_KEYS: &[&str] = &[
     "unmanaged_users",
     "unmanaged_groups",
@@ -170,11 +171,41 @@ fn target(d: &mut Decoder<'_>, f: &super::Fields<'_, '_>) -> TargetSection {
                 .collect();
             Some(options)
         });
+    let atlassian_loc = f.get("atlassian").map(|e| e.key_loc);
+    let atlassian = d
+        .entry_fields(
+            f.get("atlassian"),
+            "the Atlassian organisation",
+            ATLASSIAN_KEYS,
+        )
+        .map(|f| {
+            let org_id = d.located_string(f.get("org_id"));
+            if org_id.is_none()
+                && let Some(loc) = atlassian_loc
+            {
+                d.report(
+                    ConfigErrorKind::MissingKey,
+                    "`target.atlassian` needs `org_id`",
+                    loc,
+                    "no org_id",
+                    "write the organisation's id (admin.atlassian.com shows it with the API keys)",
+                );
+            }
+            let admin_token_env = d.located_string(f.get("admin_token_env"));
+            if let Some(name) = &admin_token_env {
+                check_env_name(d, name);
+            }
+            AtlassianSection {
+                org_id,
+                admin_token_env,
+            }
+        });
     TargetSection {
         url,
         profile,
         token_env,
         options,
+        atlassian,
     }
 }
 

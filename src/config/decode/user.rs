@@ -47,17 +47,39 @@ pub(super) const ENTERPRISE_KEYS: &[&str] = &[
     "department",
     "manager",
 ];
-/// Whether `value` has the form local@domain (one `@`, both sides non-empty, no spaces).
+/// Whether `value` is a bare address, local@domain: a local part of letters, digits,
+/// dots and the other characters RFC 5322 allows unquoted (``!#$%&'*+-/=?^_`{|}~``), and a
+/// domain of dot-separated labels of letters, digits, `-` and `_` (letters of any script:
+/// internationalised addresses are addresses). So `mailto:a@x.test`, `<a@x.test>` and
+/// `"A" <a@x.test>` are not: the address is what is inside them.
 pub(crate) fn is_email(value: &str) -> bool {
-    value.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty()
-            && !domain.is_empty()
-            && !domain.contains('@')
-            && !value.contains(char::is_whitespace)
-    })
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let local_ok = |c: char| c.is_alphanumeric() || c == '.' || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    };
+    !local.is_empty() && local.chars().all(local_ok) && domain.split('.').all(label_ok)
 }
 
-/// A required, non-empty name (`userName`, `displayName`), trimmed.
+/// Advice for an address that is not one: what to take out of it.
+fn email_help(value: &str) -> &'static str {
+    if value.to_ascii_lowercase().starts_with("mailto:") {
+        "write the bare address, without `mailto:`"
+    } else if value.contains(['<', '>', '"']) {
+        "write the bare address (local@domain), without a display name or angle brackets"
+    } else {
+        "write the address as local@domain, e.g. alice@example.com"
+    }
+}
+
+/// A required, non-empty name (`userName`, `displayName`), exactly as written: names are
+/// not trimmed (validation warns about whitespace at either end), but one that is only
+/// whitespace is empty.
 pub(super) fn required_name(
     d: &mut Decoder<'_>,
     f: &super::Fields<'_, '_>,
@@ -75,9 +97,8 @@ pub(super) fn required_name(
         );
         return None;
     };
-    let mut name = d.located_string(Some(entry))?;
-    let trimmed = name.value.trim();
-    if trimmed.is_empty() {
+    let name = d.located_string(Some(entry))?;
+    if name.value.trim().is_empty() {
         let message = if key == "userName" {
             "userName is empty".to_string()
         } else {
@@ -94,9 +115,6 @@ pub(super) fn required_name(
             ),
         );
         return None;
-    }
-    if trimmed.len() != name.value.len() {
-        name.value = trimmed.to_string();
     }
     Some(name)
 }
@@ -190,13 +208,14 @@ fn name(d: &mut Decoder<'_>, entry: Option<&Entry<'_>>) -> Option<NameEntry> {
 }
 
 fn check_email(d: &mut Decoder<'_>, email: &Located<String>) {
-    if !is_email(email.value.trim()) {
+    let value = email.value.trim();
+    if !is_email(value) {
         d.report(
             ConfigErrorKind::InvalidEmail,
-            format!("`{}` is not an email address", email.value.trim()),
+            format!("`{value}` is not an email address"),
             email.loc,
             "expected local@domain",
-            "write the address as local@domain, e.g. alice@example.com",
+            email_help(value),
         );
     }
 }
@@ -293,7 +312,7 @@ fn enterprise(d: &mut Decoder<'_>, entry: Option<&Entry<'_>>) -> Option<Enterpri
             );
             return None;
         }
-        Some(Located::new(m.value.trim().to_string(), m.loc))
+        Some(m)
     });
     Some(EnterpriseEntry {
         employee_number: d.string(f.get("employeeNumber")),

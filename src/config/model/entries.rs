@@ -1,7 +1,9 @@
 //! Users and groups as the files write them, with the positions that validation points
 //! at (names, emails, members, managers, former names).
 
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value};
 
 use super::{Located, Text};
@@ -135,11 +137,13 @@ pub struct GroupEntry {
     /// Identifier of the group in the provisioning client.
     pub external_id: Option<Located<String>>,
     /// Members: declared users by userName or by one of their emails, and declared groups
-    /// as `group:NAME`. Never SCIM ids: scimform resolves ids. With the default
-    /// `membership: authoritative`, members the list does not name are removed; without
-    /// a `members` key the group's membership is not managed.
+    /// as `group:NAME`; or, where a name could be misread (a userName that starts with
+    /// `group:`), explicitly as `{user: NAME}` or `{group: NAME}`. Never SCIM ids:
+    /// scimform resolves ids. With the default `membership: authoritative`, members the
+    /// list does not name are removed; without a `members` key the group's membership is
+    /// not managed.
     #[schemars(example = members_example())]
-    pub members: Option<Located<Vec<Located<Text>>>>,
+    pub members: Option<Located<Vec<Located<MemberEntry>>>>,
     /// `authoritative` (default): the list is all the members. `additive`: the listed
     /// members are added, others are left alone.
     #[schemars(rename = "membership")]
@@ -158,5 +162,72 @@ pub struct GroupEntry {
 }
 
 fn members_example() -> serde_json::Value {
-    serde_json::json!(["alice@example.com", "group:platform-oncall"])
+    serde_json::json!([
+        "alice@example.com",
+        "group:platform-oncall",
+        { "user": "group:admins@example.com" },
+        { "group": "sre" }
+    ])
+}
+
+/// One entry of a group's `members:`, as written. Its location is the name's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberEntry {
+    pub form: MemberForm,
+    pub name: Text,
+}
+
+/// How a member is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberForm {
+    /// A string: a userName or email, or `group:NAME` for a group.
+    Short,
+    /// `{user: NAME}`: a declared user by userName or email, whatever NAME looks like.
+    User,
+    /// `{group: NAME}`: a declared group by displayName.
+    Group,
+}
+
+impl JsonSchema for MemberEntry {
+    fn schema_name() -> Cow<'static, str> {
+        "MemberEntry".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A member: a declared user by userName or email, or a declared \
+                group as `group:NAME`; `{user: NAME}` and `{group: NAME}` say which kind \
+                explicitly (for a userName that starts with `group:`).",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "minLength": 1
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "user": {
+                            "description": "A declared user, by userName or email, exactly.",
+                            "type": "string",
+                            "minLength": 1
+                        }
+                    },
+                    "required": ["user"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "group": {
+                            "description": "A declared group, by displayName, exactly.",
+                            "type": "string",
+                            "minLength": 1
+                        }
+                    },
+                    "required": ["group"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }

@@ -18,11 +18,12 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, SchemaGenerator};
 
 pub(super) use entries::{
-    EmailEntry, EnterpriseEntry, Extensions, GroupEntry, NameEntry, PhoneNumberEntry, UserEntry,
+    EmailEntry, EnterpriseEntry, Extensions, GroupEntry, MemberEntry, MemberForm, NameEntry,
+    PhoneNumberEntry, UserEntry,
 };
 pub(super) use sections::{
-    DefaultsSection, EnterpriseDefaults, IgnoreSection, MaxDestroySection, PolicySection,
-    TargetSection,
+    AtlassianSection, DefaultsSection, EnterpriseDefaults, IgnoreSection, MaxDestroySection,
+    PolicySection, TargetSection,
 };
 
 use super::origin::Loc;

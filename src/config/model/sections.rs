@@ -22,12 +22,32 @@ pub struct TargetSection {
     #[schemars(schema_with = "profile_schema", default)]
     pub profile: Option<Located<String>>,
     /// Name of the environment variable that holds the bearer token (`SCIMFORM_TOKEN` by
-    /// default). The token itself is never written in a file.
+    /// default). It must begin with `SCIMFORM_`, so that a change to the files cannot
+    /// send another secret of the CI job (a cloud key, a deploy token) to the target.
+    /// The token itself is never written in a file.
     #[schemars(example = &"SCIMFORM_TOKEN")]
     pub token_env: Option<Located<String>>,
     /// Overrides of the profile's fields, by field name (e.g. `max_page_size: 50`).
     #[schemars(with = "Option<Map<String, Value>>")]
     pub options: Option<Vec<(Located<String>, Located<Value>)>>,
+    /// Atlassian only: read the organisation's managed accounts, so that the plan shows
+    /// which existing accounts a user create links and which accounts are left outside
+    /// the SCIM directory.
+    pub atlassian: Option<AtlassianSection>,
+}
+
+/// Access to an Atlassian organisation (admin.atlassian.com), besides the SCIM directory.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AtlassianSection {
+    /// The organisation's id (admin.atlassian.com > Settings > API keys shows it).
+    #[schemars(example = &"e4f3a1b2-0000-4c2d-9e8f-123456789abc")]
+    pub org_id: Option<Located<String>>,
+    /// Name of the environment variable that holds the organisation API key — a key
+    /// distinct from the SCIM directory's (`SCIMFORM_ATLASSIAN_ADMIN_TOKEN` by default).
+    /// It must begin with `SCIMFORM_`.
+    #[schemars(example = &"SCIMFORM_ATLASSIAN_ADMIN_TOKEN")]
+    pub admin_token_env: Option<Located<String>>,
 }
 
 /// The built-in profiles, from `scim::profile`.

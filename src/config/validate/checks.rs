@@ -44,7 +44,7 @@ fn previously(
         let mut listed = HashSet::new();
         let own = fold(entry.name);
         for former in entry.previously {
-            let name = former.value.trim();
+            let name = former.value.as_str();
             let key = fold(name);
             let origin = Origin::of(entry.file, former.loc);
             let unused = |message: String, help: &str| {
@@ -212,7 +212,10 @@ pub(super) fn policy(
         problems,
     );
 
-    let values = |list: Vec<Located<String>>| -> Vec<String> {
+    // Names are exact, like the names they refer to; patterns are trimmed.
+    let names =
+        |list: Vec<Located<String>>| -> Vec<String> { list.into_iter().map(|l| l.value).collect() };
+    let patterns = |list: Vec<Located<String>>| -> Vec<String> {
         list.into_iter()
             .map(|l| l.value.trim().to_string())
             .collect()
@@ -237,10 +240,10 @@ pub(super) fn policy(
                 count: m.count,
                 percent: m.percent,
             }),
-        protected_users: values(protected_users),
-        protected_groups: values(protected_groups),
-        ignore_users: values(ignore_users),
-        ignore_groups: values(ignore_groups),
+        protected_users: names(protected_users),
+        protected_groups: names(protected_groups),
+        ignore_users: patterns(ignore_users),
+        ignore_groups: patterns(ignore_groups),
     }
 }
 
@@ -261,7 +264,7 @@ fn not_declared(
         ConfigErrorKind::ProtectedNotDeclared,
         format!(
             "protected {kind} `{}` is not declared in any file",
-            name.value.trim()
+            name.value
         ),
     )
     .at(&Origin::of(root, name.loc), "not declared")

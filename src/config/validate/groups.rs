@@ -10,7 +10,7 @@ use super::{cycles, note};
 use crate::config::declared::{DeclaredGroup, MemberName, Membership};
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
-use crate::config::model::{GroupEntry, Located, Text};
+use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm};
 use crate::config::names::{FastMap, fast_map, fold, fold_into};
 use crate::config::origin::Loc;
 use crate::config::origin::{Origin, SourceFile};
@@ -208,7 +208,7 @@ struct Resolved {
 
 fn resolve_members(
     context: &Context<'_>,
-    listed: &[Located<Text>],
+    listed: &[Located<MemberEntry>],
     scratch: &mut Scratch,
     problems: &mut Vec<ConfigError>,
 ) -> Resolved {
@@ -224,42 +224,82 @@ fn resolve_members(
     let mut nested = Vec::new();
     scratch.next_group();
     for (position, member) in listed.iter().enumerate() {
-        let text = member.value.as_str(&file.text).trim();
-        let found = match text.strip_prefix(GROUP_PREFIX) {
-            Some(name) => {
-                let name = name.trim();
+        let text = member.value.name.as_str(&file.text);
+        let target = match member.value.form {
+            MemberForm::Short => text
+                .strip_prefix(GROUP_PREFIX)
+                .map_or(Target::User(text), Target::Group),
+            MemberForm::User => Target::User(text),
+            MemberForm::Group => Target::Group(text),
+        };
+        let written = written(&member.value, &file.text);
+        let found = match target {
+            Target::Group(name) => {
                 fold_into(name, &mut scratch.folded);
-                if let Some(&g) = groups.by_name.get(scratch.folded.as_str()) {
-                    Some((true, g))
+                let group = groups.by_name.get(scratch.folded.as_str()).copied();
+                // `group:NAME` while a user is called `group:NAME`: the short form names
+                // the group, which may not be what was meant.
+                let user = if member.value.form == MemberForm::Short {
+                    users.find_with(text, &mut scratch.folded)
                 } else {
-                    let help = match suggester.suggest(
-                        name,
-                        groups.declared.iter().map(|g| g.display_name.as_str()),
-                    ) {
-                        Some(near) => format!("did you mean `group:{near}`?"),
-                        None => "declare the group under `groups:`, or remove it from the members"
-                            .to_string(),
-                    };
-                    problems.push(
-                        ConfigError::new(
-                            ConfigErrorKind::UnknownMember,
-                            format!("group `{group_name}` lists `{text}`, but no group `{name}` is declared"),
-                        )
-                        .at(&Origin::of(file, member.loc), "no group with this name")
-                        .help(help),
-                    );
                     None
+                };
+                match (group, user) {
+                    (Some(g), Some(u)) => {
+                        problems.push(ambiguous(
+                            file,
+                            member,
+                            text,
+                            name,
+                            &users.declared[u].user_name,
+                            group_name,
+                        ));
+                        Some((true, g))
+                    }
+                    (Some(g), None) => Some((true, g)),
+                    (None, _) => {
+                        let near = suggester.suggest(
+                            name,
+                            groups.declared.iter().map(|g| g.display_name.as_str()),
+                        );
+                        let help = match (user, near) {
+                            (Some(u), _) => format!(
+                                "`{text}` names a group; to name the user `{}`, write \
+                                 `{{user: \"{}\"}}`",
+                                users.declared[u].user_name, users.declared[u].user_name
+                            ),
+                            (None, Some(near)) => match member.value.form {
+                                MemberForm::Short => format!("did you mean `group:{near}`?"),
+                                _ => format!("did you mean `{{group: {near}}}`?"),
+                            },
+                            (None, None) => {
+                                "declare the group under `groups:`, or remove it from the members"
+                                    .to_string()
+                            }
+                        };
+                        problems.push(
+                            ConfigError::new(
+                                ConfigErrorKind::UnknownMember,
+                                format!(
+                                    "group `{group_name}` lists `{written}`, but no group `{name}` is declared"
+                                ),
+                            )
+                            .at(&Origin::of(file, member.loc), "no group with this name")
+                            .help(help),
+                        );
+                        None
+                    }
                 }
             }
-            None => {
-                if let Some(u) = users.find_with(text, &mut scratch.folded) {
+            Target::User(name) => {
+                if let Some(u) = users.find_with(name, &mut scratch.folded) {
                     Some((false, u))
                 } else {
                     let candidates = users
                         .declared
                         .iter()
                         .flat_map(|u| std::iter::once(u.user_name.as_str()).chain(u.emails()));
-                    let help = match suggester.suggest(text, candidates) {
+                    let help = match suggester.suggest(name, candidates) {
                         Some(near) => format!(
                             "did you mean `{near}`? Members name declared users by userName or email"
                         ),
@@ -272,7 +312,7 @@ fn resolve_members(
                         ConfigError::new(
                             ConfigErrorKind::UnknownMember,
                             format!(
-                                "group `{group_name}` lists `{text}`, which is not a declared user"
+                                "group `{group_name}` lists `{written}`, which is not a declared user"
                             ),
                         )
                         .at(
@@ -309,17 +349,57 @@ fn resolve_members(
     Resolved { members, nested }
 }
 
+/// What a member entry names.
+enum Target<'t> {
+    User(&'t str),
+    Group(&'t str),
+}
+
+/// A member as the file writes it, for messages: `alice@x.test`, `group:eng`,
+/// `{user: group:x}`.
+fn written<'t>(member: &'t MemberEntry, text: &'t str) -> std::borrow::Cow<'t, str> {
+    let name = member.name.as_str(text);
+    match member.form {
+        MemberForm::Short => std::borrow::Cow::Borrowed(name),
+        MemberForm::User => std::borrow::Cow::Owned(format!("{{user: {name}}}")),
+        MemberForm::Group => std::borrow::Cow::Owned(format!("{{group: {name}}}")),
+    }
+}
+
+/// The warning for `group:NAME` written where a declared user has that userName.
+fn ambiguous(
+    file: &SourceFile,
+    member: &Located<MemberEntry>,
+    text: &str,
+    group: &str,
+    user: &str,
+    listing: &str,
+) -> ConfigError {
+    ConfigError::new(
+        ConfigErrorKind::AmbiguousMember,
+        format!(
+            "group `{listing}` lists `{text}`, which names the group `{group}`, but a declared \
+             user is called `{user}`"
+        ),
+    )
+    .at(&Origin::of(file, member.loc), "read as the group")
+    .help(format!(
+        "say which is meant: `{{group: \"{group}\"}}` for the group, or `{{user: \"{user}\"}}` \
+         for the user"
+    ))
+}
+
 fn repeated_member(
     file: &SourceFile,
     group: &str,
-    first: &Located<Text>,
-    again: &Located<Text>,
+    first: &Located<MemberEntry>,
+    again: &Located<MemberEntry>,
 ) -> ConfigError {
     let (first_text, again_text) = (
-        first.value.as_str(&file.text).trim(),
-        again.value.as_str(&file.text).trim(),
+        written(&first.value, &file.text),
+        written(&again.value, &file.text),
     );
-    let message = if first_text.eq_ignore_ascii_case(again_text) {
+    let message = if first_text.eq_ignore_ascii_case(&again_text) {
         format!("`{again_text}` is listed twice in group `{group}`")
     } else {
         format!("`{first_text}` and `{again_text}` are the same member of group `{group}`")

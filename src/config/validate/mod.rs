@@ -9,6 +9,7 @@
 mod checks;
 mod cycles;
 mod groups;
+mod names;
 mod prepare;
 mod target;
 mod users;
@@ -56,6 +57,7 @@ pub(super) fn validate(
     let mut users = users::collect(prepared.into_iter().flatten(), count, &mut problems);
     users::resolve_managers(&mut users, &mut problems);
     let mut groups = groups::collect(group_entries, &users, &mut problems);
+    names::check(&users, &groups, &mut problems);
     checks::user_previously(&mut users, &mut problems);
     checks::group_previously(&mut groups, &mut problems);
     let policy = checks::policy(&root_file, policy, &users, &groups, &mut problems);

@@ -55,7 +55,7 @@ groups:
     .expect("valid live fixture");
     let profile = scimform::scim::Profile::builtin("atlassian").expect("atlassian");
     let mut context = PlanContext::for_url("https://api.atlassian.com/scim/directory/acme");
-    context.target.profile = profile.name.clone();
+    context.target.profile.clone_from(&profile.name);
     context.target.capabilities = Capabilities::of(&profile);
     diff(&declared, &live, &context).expect("a plan")
 }
