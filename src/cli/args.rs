@@ -234,7 +234,8 @@ pub struct ExportArgs {
     /// The directory to write the configuration into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
-    /// One file, or users split by enterprise department plus a groups file.
+    /// One file, or users split by enterprise department plus a groups file. Either way
+    /// a list too large for one file (16 MiB) is split by the first letters of names.
     #[arg(long, value_enum, default_value_t = SplitArg::None)]
     pub split: SplitArg,
     /// The provider profile when there is no scimform.yaml to say it.
@@ -252,7 +253,8 @@ pub struct ExportArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SplitArg {
-    /// Everything in scimform.yaml.
+    /// Everything in scimform.yaml (the users and groups in files of their own when that
+    /// would be too large).
     None,
     /// users/<department>.yaml, groups.yaml, and a scimform.yaml that includes them.
     Team,

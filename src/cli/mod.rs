@@ -12,6 +12,15 @@ macro_rules! note {
     }};
 }
 
+/// Free `value` on another thread: a large directory and configuration take a
+/// noticeable part of a second to free, which the command need not wait for (the
+/// process may well exit first, which frees everything at once).
+pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
+}
+
 mod apply_run;
 mod args;
 mod atlassian;

@@ -27,9 +27,7 @@ async fn compute(
     extras: &ClientExtras,
     output: Output,
 ) -> Result<(ScimClient, Plan), Failure> {
-    let declared = config::load_dir(dir)?;
-    let client = extras.apply(settings::connect(&declared.target, output).await?);
-    let live = read(&client, output).await?;
+    let (declared, client, live) = load_and_read(dir, extras, output).await?;
     let mut context = context_for(&client, Some(dir));
     context.scope = scope;
     if let Some(atlassian) = &declared.target.atlassian {
@@ -38,8 +36,55 @@ async fn compute(
                 .await?;
         context.atlassian = Some(org);
     }
-    let plan = plan::diff(&declared, &live, &context)?;
-    Ok((client, plan))
+    let plan = plan::diff(&declared, &live, &context);
+    super::drop_in_background((declared, live));
+    Ok((client, plan?))
+}
+
+/// The configuration in `dir`, a client for its target, and the directory read
+/// completely. The directory is read while the configuration loads (the read needs only
+/// the root file's target): an error in the files ends the run as soon as it is found,
+/// and when both fail, the files' errors are the ones reported.
+async fn load_and_read(
+    dir: &std::path::Path,
+    extras: &ClientExtras,
+    output: Output,
+) -> Result<(config::Declared, ScimClient, live::Live), Failure> {
+    let pending = config::PendingLoad::begin(dir)?;
+    let Some(target) = pending.target() else {
+        // The root file has an error: report it with every other one.
+        let declared = pending.finish()?;
+        let client = extras.apply(settings::connect(&declared.target, output).await?);
+        let live = Box::pin(read(&client, output)).await?;
+        return Ok((declared, client, live));
+    };
+    let loading = tokio::task::spawn_blocking(move || pending.finish());
+    let loaded = async {
+        match loading.await {
+            Ok(result) => result.map_err(Failure::from),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    };
+    // Boxed: the read's future is large, and this one holds it beside the load's.
+    let reading = Box::pin(async {
+        let client = extras.apply(settings::connect(&target, output).await?);
+        let live = read(&client, output).await?;
+        Ok::<_, Failure>((client, live))
+    });
+    tokio::pin!(loaded);
+    let mut reading = reading;
+    tokio::select! {
+        declared = &mut loaded => {
+            let declared = declared?;
+            let (client, live) = reading.await?;
+            Ok((declared, client, live))
+        }
+        read = &mut reading => {
+            let declared = loaded.await?;
+            let (client, live) = read?;
+            Ok((declared, client, live))
+        }
+    }
 }
 
 /// Read the whole directory, saying so with `-v`.
@@ -173,11 +218,13 @@ pub(super) async fn run_plan(args: &PlanArgs, output: Output) -> Result<u8, Fail
         refused_notice(&plan, output);
         return Ok(exit::REFUSED);
     }
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    let code = if args.detailed_exitcode && plan.has_changes() {
         exit::CHANGES
     } else {
         exit::OK
-    })
+    };
+    super::drop_in_background(plan);
+    Ok(code)
 }
 
 /// `scimform show PLAN_FILE`: render a saved plan, without the network.

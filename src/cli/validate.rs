@@ -18,11 +18,12 @@ use crate::render::breakdown::count;
 
 pub(super) fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
     let (mut errors, mut warnings, counts) = match config::load_dir(&args.config.dir) {
-        Ok(declared) => (
-            Vec::new(),
-            declared.warnings,
-            Some((declared.users.len(), declared.groups.len())),
-        ),
+        Ok(mut declared) => {
+            let counts = Some((declared.users.len(), declared.groups.len()));
+            let warnings = std::mem::take(&mut declared.warnings);
+            super::drop_in_background(declared);
+            (Vec::new(), warnings, counts)
+        }
         Err(problems) => (problems.errors, problems.warnings, None),
     };
     if args.strict {

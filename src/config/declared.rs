@@ -210,10 +210,12 @@ pub struct DeclaredGroup {
 /// A declared member.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberName {
-    /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML).
-    User(String),
+    /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML),
+    /// shared by every group that lists the user (a million memberships are a million
+    /// pointers, not a million strings).
+    User(std::sync::Arc<str>),
     /// A declared group's displayName (`group:NAME` or `{group: NAME}` in the YAML).
-    Group(String),
+    Group(std::sync::Arc<str>),
 }
 
 /// Whether the declared members are all the members, or only some that must be there.

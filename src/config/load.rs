@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::declared::Declared;
+use super::declared::{Declared, DeclaredTarget};
 use super::decode::decode_file;
 use super::diagnostic::{ConfigError, ConfigErrors};
 use super::digest::{combine, file_digest};
@@ -28,6 +28,48 @@ pub const ROOT_FILE: &str = "scimform.yaml";
 /// Load and validate the configuration in `dir` (which holds `scimform.yaml`).
 pub fn load_dir(dir: &Path) -> Result<Declared, ConfigErrors> {
     load(&DirSource::new(dir))
+}
+
+/// The configuration in `dir` with its root file read: the target is known (so the
+/// directory can be read) while the rest loads, on another thread if the caller likes.
+/// [`finish`](Self::finish) gives exactly what [`load_dir`] would.
+pub struct PendingLoad {
+    source: DirSource,
+    begun: Begun,
+}
+
+impl PendingLoad {
+    /// Read and parse the root file of the configuration in `dir`; an error only when it
+    /// cannot be read at all (the other problems wait for [`finish`](Self::finish), so
+    /// that they are reported together).
+    pub fn begin(dir: &Path) -> Result<PendingLoad, ConfigErrors> {
+        let source = DirSource::new(dir);
+        let begun = begin(&source)?;
+        Ok(PendingLoad { source, begun })
+    }
+
+    /// The declared target, when the root file has no error that the full load would
+    /// report (so a run may connect before the rest is loaded); `None` otherwise.
+    pub fn target(&self) -> Option<DeclaredTarget> {
+        if self.begun.problems.iter().any(|p| !p.is_warning()) {
+            return None;
+        }
+        let mut problems = Vec::new();
+        let target = validate::target(
+            &self.begun.root.file,
+            self.begun.root.config.target.clone(),
+            &mut problems,
+        );
+        problems
+            .iter()
+            .all(ConfigError::is_warning)
+            .then_some(target)
+    }
+
+    /// Load the included files and validate the whole.
+    pub fn finish(self) -> Result<Declared, ConfigErrors> {
+        finish(&self.source, self.begun)
+    }
 }
 
 /// Load and validate a configuration held in memory: `files` are `(path, text)` pairs,
@@ -59,6 +101,18 @@ pub(super) struct Loaded {
 }
 
 fn load(source: &dyn Source) -> Result<Declared, ConfigErrors> {
+    let begun = begin(source)?;
+    finish(source, begun)
+}
+
+/// The root file read, parsed and its users prepared.
+struct Begun {
+    root: Loaded,
+    problems: Vec<ConfigError>,
+    defaults: DefaultsSection,
+}
+
+fn begin(source: &dyn Source) -> Result<Begun, ConfigErrors> {
     let root = source.read(ROOT_FILE).map_err(ConfigErrors::one)?;
     let (mut root, mut problems) = parse(ROOT_FILE, root, true);
     let defaults = root.config.defaults.take().unwrap_or_default();
@@ -68,6 +122,19 @@ fn load(source: &dyn Source) -> Result<Declared, ConfigErrors> {
         &defaults,
         &mut problems,
     );
+    Ok(Begun {
+        root,
+        problems,
+        defaults,
+    })
+}
+
+fn finish(source: &dyn Source, begun: Begun) -> Result<Declared, ConfigErrors> {
+    let Begun {
+        root,
+        mut problems,
+        defaults,
+    } = begun;
     let patterns = root.config.include.clone().unwrap_or_default();
     let mut files = vec![root];
 

@@ -22,7 +22,7 @@ mod load;
 mod model;
 mod names;
 mod origin;
-mod parallel;
+pub(crate) mod parallel;
 mod source;
 mod suggest;
 mod validate;
@@ -36,11 +36,11 @@ pub use declared::{
 pub use diagnostic::{ConfigError, ConfigErrors, ConfigWarnings, SHOWN_IN_FULL, omitted_summary};
 pub use glob::name_matches;
 pub use kind::{ConfigErrorKind, Severity};
-pub use load::{ROOT_FILE, load_dir, load_files, load_str};
+pub use load::{PendingLoad, ROOT_FILE, load_dir, load_files, load_str};
 pub use model::ConfigFile;
 pub use names::{escape_deceptive, is_deceptive};
 pub use origin::{Loc, Origin, SourceFile};
-pub use source::MAX_FILE_BYTES;
+pub use source::{MAX_FILE_BYTES, MAX_FILE_BYTES_ENV, max_file_bytes};
 pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH};
 
 use schemars::Schema;

@@ -1,5 +1,6 @@
 //! Running independent work on all cores with the standard library alone: reading and
-//! parsing the included files, and resolving the members of many groups.
+//! parsing the included files, resolving the members of many groups, and the plan's
+//! per-object comparisons.
 //!
 //! Results come back in input order, so output never depends on scheduling.
 
@@ -8,7 +9,7 @@ use std::sync::{Mutex, mpsc};
 
 /// `f` over `items` on all cores (one thread when there is one item or one core),
 /// results in item order.
-pub(super) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(items.len());
@@ -44,7 +45,7 @@ pub(super) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 
 /// `f` over `items`, each item moved into the call (so a worker can drop what it has
 /// used), on all cores, results in item order.
-pub(super) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
     map(&slots, |slot| {
         let item = slot.lock().ok().and_then(|mut slot| slot.take());
@@ -55,8 +56,18 @@ pub(super) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sy
     .collect()
 }
 
+/// `0..len` cut into runs of consecutive indices, a few per core (so that uneven work
+/// still spreads), for [`map`] over large index ranges.
+pub(crate) fn ranges(len: usize) -> Vec<std::ops::Range<usize>> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let size = len.div_ceil(cores * 8).max(256);
+    (0..len.div_ceil(size))
+        .map(|k| k * size..((k + 1) * size).min(len))
+        .collect()
+}
+
 /// `items` split into about `parts` runs of consecutive items.
-pub(super) fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
+pub(crate) fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
     let size = items.len().div_ceil(parts.max(1)).max(1);
     let mut runs = Vec::with_capacity(parts);
     let mut items = items.into_iter().peekable();

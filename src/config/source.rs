@@ -3,7 +3,7 @@
 //! questions — the text of a file, and which files an include pattern matches — so the
 //! loader treats them alike.
 //!
-//! Reading refuses files over [`MAX_FILE_BYTES`] before reading them, and files that are
+//! Reading refuses files over [`max_file_bytes`] before reading them, and files that are
 //! not UTF-8 with the line and column of the first bad byte. Nothing here parses YAML.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +15,24 @@ use super::origin::{Loc, SourceFile};
 
 /// Files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The variable that lowers [`MAX_FILE_BYTES`] for a run (tests exercise export's file
+/// splitting with it, without 16 MiB fixtures). It can only lower the limit: a value
+/// above it, zero or not a number is ignored.
+pub const MAX_FILE_BYTES_ENV: &str = "SCIMFORM_MAX_FILE_BYTES";
+
+/// The size limit of one configuration file in this run: [`MAX_FILE_BYTES`], or lower
+/// when [`MAX_FILE_BYTES_ENV`] says so. Export splits its files to stay under it.
+pub fn max_file_bytes() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var(MAX_FILE_BYTES_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&v| v > 0)
+            .map_or(MAX_FILE_BYTES, |v| v.min(MAX_FILE_BYTES))
+    })
+}
 
 /// A set of configuration files, addressed by paths relative to the config directory.
 pub(super) trait Source: Sync {
@@ -66,7 +84,7 @@ impl Source for DirSource {
                 "point `-C` at the directory that holds scimform.yaml",
             ));
         }
-        if meta.len() > MAX_FILE_BYTES {
+        if meta.len() > max_file_bytes() {
             return Err(too_large(&display, meta.len()));
         }
         let bytes = std::fs::read(&path).map_err(|e| {
@@ -76,7 +94,7 @@ impl Source for DirSource {
             )
         })?;
         // The size may have changed between the two calls.
-        if bytes.len() as u64 > MAX_FILE_BYTES {
+        if bytes.len() as u64 > max_file_bytes() {
             return Err(too_large(&display, bytes.len() as u64));
         }
         text_of(display, bytes)
@@ -148,7 +166,7 @@ impl Source for MemorySource {
             )
             .help("add the file to the list of files given to the loader"));
         };
-        if text.len() as u64 > MAX_FILE_BYTES {
+        if text.len() as u64 > max_file_bytes() {
             return Err(too_large(&display, text.len() as u64));
         }
         Ok(SourceFile::new(display, text.as_str()))
@@ -210,7 +228,15 @@ impl Source for SingleSource {
 fn too_large(display: &str, bytes: u64) -> ConfigError {
     ConfigError::new(
         ConfigErrorKind::TooLarge,
-        format!("{display} is {bytes} bytes, over the limit of {MAX_FILE_BYTES} bytes (16 MiB)"),
+        format!(
+            "{display} is {bytes} bytes, over the limit of {} bytes{}",
+            max_file_bytes(),
+            if max_file_bytes() == MAX_FILE_BYTES {
+                " (16 MiB)".to_string()
+            } else {
+                format!(" (lowered by {MAX_FILE_BYTES_ENV})")
+            }
+        ),
     )
     .help("split the users and groups over several files and list them under `include:`")
 }

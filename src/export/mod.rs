@@ -2,42 +2,59 @@
 //! what the directory holds, so that `plan` against the same directory is empty.
 //!
 //! Only attributes the configuration format can express are written (the core user
-//! attributes, the enterprise extension, members by name). Output is deterministic:
-//! users sorted by userName, groups by displayName, members by name.
+//! attributes, the enterprise extension, members by name — `entry`). Output is
+//! deterministic: users sorted by userName, groups by displayName, members by name, all
+//! folded to lower case (`index`); the same directory gives byte-identical files.
 //!
 //! Names load back exactly as the directory has them: strings are quoted where YAML
-//! would read them otherwise (whitespace at either end, `yes`, `null`, numbers), and a
-//! member whose short form would be misread — a user whose userName starts with
+//! would read them otherwise (whitespace at either end, `yes`, `null`, numbers — `yaml`),
+//! and a member whose short form would be misread — a user whose userName starts with
 //! `group:` — is written `{user: NAME}`. File names made from department names are
 //! bounded, filesystem-safe slugs (with a short hash where the name had to be
-//! shortened). Building the files reads neither the network nor the disk; [`write_files`]
-//! (in `write`) puts them in place all at once or not at all.
+//! shortened).
+//!
+//! No file is larger than the loader accepts ([`crate::config::max_file_bytes`]): a list
+//! too long for its file is split by the first letters of the names (`layout`), and the
+//! root file includes the pieces. A directory that fits is written exactly as before.
+//!
+//! Large directories stream (`pipeline`): entries are written one at a time, on a few
+//! threads, into scratch files in the staging directory, and the files are assembled
+//! from those; [`write_export`] puts them in place all at once or not at all (`write`).
+//! [`export`] builds the same files in memory, reading neither the network nor the disk.
 
+mod entry;
+mod index;
+mod json;
+mod layout;
+mod leftovers;
+mod pipeline;
+mod sink;
 mod unsynced;
 mod write;
+mod yaml;
 
+pub use layout::summary;
 pub use unsynced::unsynced_users;
 pub use write::{WriteError, write_files};
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::path::Path;
 
-use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::config::escape_deceptive;
 use crate::live::Live;
-use crate::plan::ENTERPRISE_USER;
-use crate::scim::{as_bool, attribute, string_attribute};
 
 /// How to lay out the exported files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
-    /// Everything in `scimform.yaml`.
+    /// Everything in `scimform.yaml` — or, when that would be over the size limit of one
+    /// file, the target there and the users and groups in `users.yaml` and `groups.yaml`
+    /// (each split into `users/*.yaml`, `groups/*.yaml` when too large itself).
     None,
     /// `users/<department>.yaml` per enterprise department (`users/unassigned.yaml` for
     /// users without one; see [`team_file_stem`]), `groups.yaml` for groups, and a root
-    /// file that includes them.
+    /// file that includes them; a department or the groups too large for one file in a
+    /// directory of their own (`users/<department>/*.yaml`, `groups/*.yaml`).
     Team,
 }
 
@@ -60,268 +77,84 @@ pub struct ExportedFile {
 #[derive(Debug)]
 pub struct Export {
     pub files: Vec<ExportedFile>,
+    /// Whether files were split to stay under the size limit of one file.
+    pub chunked: bool,
     pub warnings: Vec<String>,
 }
 
-/// Simple string attributes of a user, in the order they are written.
-const USER_STRINGS: &[&str] = &[
-    "externalId",
-    "displayName",
-    "nickName",
-    "title",
-    "userType",
-    "preferredLanguage",
-    "locale",
-    "timezone",
-];
-const NAME_PARTS: &[&str] = &[
-    "formatted",
-    "givenName",
-    "familyName",
-    "middleName",
-    "honorificPrefix",
-    "honorificSuffix",
-];
-const ENTERPRISE_STRINGS: &[&str] = &[
-    "employeeNumber",
-    "costCenter",
-    "organization",
-    "division",
-    "department",
-];
+/// What [`write_export`] wrote.
+#[derive(Debug)]
+pub struct Exported {
+    /// Paths relative to the output directory, the root file first.
+    pub paths: Vec<String>,
+    /// Whether files were split to stay under the size limit of one file.
+    pub chunked: bool,
+    pub warnings: Vec<String>,
+}
 
+/// The export of `live`, in memory, with no file over this run's limit
+/// ([`crate::config::max_file_bytes`]).
 pub fn export(live: &Live, target: &ExportTarget, split: Split) -> Export {
-    let mut warnings = Vec::new();
-    let user_names: HashMap<&str, &str> = live
-        .users
-        .iter()
-        .map(|u| (u.id.as_str(), u.user_name.as_str()))
-        .collect();
-    let group_names: HashMap<&str, &str> = live
-        .groups
-        .iter()
-        .map(|g| (g.id.as_str(), g.display_name.as_str()))
-        .collect();
-
-    let mut users: Vec<(String, Option<String>, Value)> = live
-        .users
-        .iter()
-        .map(|user| {
-            let (entry, department) = user_entry(&user.resource(), &user_names, &mut warnings);
-            (user.user_name.to_lowercase(), department, entry)
-        })
-        .collect();
-    users.sort_by(|a, b| a.0.cmp(&b.0));
-
-    let mut groups: Vec<(String, Value)> = live
-        .groups
-        .iter()
-        .map(|group| {
-            let mut entry = Map::new();
-            entry.insert("displayName".into(), json!(group.display_name));
-            if let Some(external_id) = string_attribute(&group.resource(), "externalId") {
-                entry.insert("externalId".into(), json!(external_id));
-            }
-            let mut members: Vec<(String, Value)> = Vec::new();
-            for id in &group.members {
-                if let Some(name) = user_names.get(id) {
-                    members.push(user_member(name));
-                } else if let Some(name) = group_names.get(id) {
-                    members.push(group_member(name));
-                } else {
-                    warnings.push(format!(
-                        "group `{}` lists member id `{id}`, which matches no user or group; it is left out (a plan will remove it from the group)",
-                        group.display_name
-                    ));
-                }
-            }
-            members.sort_by(|a, b| a.0.cmp(&b.0));
-            let members: Vec<Value> = members.into_iter().map(|(_, m)| m).collect();
-            if group.members_listed {
-                entry.insert("members".into(), Value::Array(members));
-            } else {
-                // `members: []` would have apply empty the group: leave it unmanaged.
-                warnings.push(format!(
-                    "the members of group `{}` were not read; it is written without `members:`, so that its membership is left as it is",
-                    group.display_name
-                ));
-            }
-            (group.display_name.to_lowercase(), Value::Object(entry))
-        })
-        .collect();
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
-
-    let target_section = json!({
-        "url": target.url,
-        "profile": target.profile,
-        "token_env": target.token_env,
-    });
-    let header = format!(
-        "# Exported by `scimform export` from {}.\n# Every user and group the directory held is declared here; `scimform plan` against it is empty.\n",
-        target.url
-    );
-    let files = match split {
-        Split::None => {
-            let root = json!({
-                "target": target_section,
-                "users": users.iter().map(|(_, _, u)| u.clone()).collect::<Vec<_>>(),
-                "groups": groups.iter().map(|(_, g)| g.clone()).collect::<Vec<_>>(),
-            });
-            vec![ExportedFile {
-                path: "scimform.yaml".into(),
-                text: format!("{header}{}", to_yaml(&root)),
-            }]
-        }
-        Split::Team => {
-            let mut by_team: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-            for (_, department, entry) in &users {
-                let team = department
-                    .as_deref()
-                    .filter(|d| !d.trim().is_empty())
-                    .map_or_else(|| UNASSIGNED.to_string(), team_file_stem);
-                by_team.entry(team).or_default().push(entry.clone());
-            }
-            let mut files = vec![ExportedFile {
-                path: "scimform.yaml".into(),
-                text: format!(
-                    "{header}{}",
-                    to_yaml(&json!({
-                        "target": target_section,
-                        "include": ["users/*.yaml", "groups.yaml"],
-                    }))
-                ),
-            }];
-            for (team, entries) in by_team {
-                files.push(ExportedFile {
-                    path: format!("users/{team}.yaml"),
-                    text: to_yaml(&json!({ "users": entries })),
-                });
-            }
-            files.push(ExportedFile {
-                path: "groups.yaml".into(),
-                text: to_yaml(&json!({
-                    "groups": groups.iter().map(|(_, g)| g.clone()).collect::<Vec<_>>()
-                })),
-            });
-            files
-        }
-    };
-    // Names come from the server: no terminal sees their control or bidi characters.
-    let mut warnings: Vec<String> = warnings
-        .iter()
-        .map(|w| escape_deceptive(w).into_owned())
-        .collect();
-    warnings.sort();
-    warnings.dedup();
-    Export { files, warnings }
+    export_within(live, target, split, crate::config::max_file_bytes())
 }
 
-/// How a member that is a user is written, with its sort key: the userName, or
-/// `{user: NAME}` where the short form would name a group.
-fn user_member(name: &str) -> (String, Value) {
-    let value = if name.starts_with("group:") {
-        json!({ "user": name })
+/// The export of `live`, in memory, with no file over `limit` bytes (but one that holds a
+/// single entry larger than that, which a warning names).
+pub fn export_within(live: &Live, target: &ExportTarget, split: Split, limit: u64) -> Export {
+    let memory = sink::Memory::default();
+    let Ok(built) = pipeline::run(live, target, split, limit, &memory);
+    Export {
+        files: memory.into_files(&built.paths),
+        chunked: built.chunked,
+        warnings: built.warnings,
+    }
+}
+
+/// Write the export of `live` into `out_dir` (made if need be), with no file over `limit`
+/// bytes (this run's is [`crate::config::max_file_bytes`]): all of it, or — on any
+/// error — nothing, leaving `out_dir` as it was. Existing files are replaced only with
+/// `force`. Entries go to disk as they are written; the directory's text is never whole
+/// in memory.
+pub fn write_export(
+    live: &Live,
+    target: &ExportTarget,
+    split: Split,
+    limit: u64,
+    out_dir: &Path,
+    force: bool,
+) -> Result<Exported, WriteError> {
+    let staged = write::Staged::begin(out_dir, force)?;
+    let built = pipeline::run(live, target, split, limit, &sink::Disk(&staged))?;
+    staged.commit()?;
+    let mut warnings = built.warnings;
+    warnings.extend(
+        leftovers::leftovers(out_dir, &built.patterns, &built.paths)
+            .into_iter()
+            .map(|(path, pattern)| {
+                format!(
+                    "{path} was not written by this export, but scimform.yaml includes it (`{pattern}`): remove it if an earlier export left it, or what it declares is declared twice"
+                )
+            }),
+    );
+    Ok(Exported {
+        paths: built.paths,
+        chunked: built.chunked,
+        warnings,
+    })
+}
+
+/// [`WriteError::Exists`] when `out_dir` holds a root file already (which every export
+/// writes) and `force` is not set: worth knowing before reading a large directory.
+pub fn check_out_dir(out_dir: &Path, force: bool) -> Result<(), WriteError> {
+    if force {
+        Ok(())
     } else {
-        json!(name)
-    };
-    (name.to_lowercase(), value)
-}
-
-/// How a member that is a group is written, with its sort key: `group:NAME` (which the
-/// loader reads back as exactly NAME, whatever it holds).
-fn group_member(name: &str) -> (String, Value) {
-    let short = format!("group:{name}");
-    (short.to_lowercase(), json!(short))
-}
-
-/// A user as a configuration entry, and its enterprise department (for `--split team`).
-fn user_entry(
-    resource: &Value,
-    user_names: &HashMap<&str, &str>,
-    warnings: &mut Vec<String>,
-) -> (Value, Option<String>) {
-    let empty = Map::new();
-    let live = resource.as_object().unwrap_or(&empty);
-    let mut entry = Map::new();
-    let user_name = string_attribute(resource, "userName").unwrap_or_default();
-    entry.insert("userName".into(), json!(user_name));
-    for key in USER_STRINGS {
-        if let Some(value) = attribute(live, key).and_then(Value::as_str) {
-            entry.insert((*key).into(), json!(value));
-        }
+        write::check_free(out_dir, std::iter::once(crate::config::ROOT_FILE))
     }
-    if let Some(name) = attribute(live, "name").and_then(Value::as_object) {
-        let parts = pick_strings(name, NAME_PARTS);
-        if !parts.is_empty() {
-            entry.insert("name".into(), Value::Object(parts));
-        }
-    }
-    if let Some(active) = attribute(live, "active").and_then(as_bool) {
-        entry.insert("active".into(), json!(active));
-    }
-    for key in ["emails", "phoneNumbers"] {
-        if let Some(items) = attribute(live, key).and_then(Value::as_array) {
-            let values: Vec<Value> = items.iter().filter_map(multi_value).collect();
-            if !values.is_empty() {
-                entry.insert(key.into(), Value::Array(values));
-            }
-        }
-    }
-    let mut department = None;
-    if let Some(enterprise) = attribute(live, ENTERPRISE_USER).and_then(Value::as_object) {
-        let mut fields = pick_strings(enterprise, ENTERPRISE_STRINGS);
-        department = fields
-            .get("department")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(manager_id) =
-            attribute(enterprise, "manager").and_then(|m| string_attribute(m, "value"))
-        {
-            match user_names.get(manager_id) {
-                Some(manager) => {
-                    fields.insert("manager".into(), json!(manager));
-                }
-                None => warnings.push(format!(
-                    "user `{user_name}` has manager id `{manager_id}`, which matches no user; it is left out"
-                )),
-            }
-        }
-        if !fields.is_empty() {
-            entry.insert("enterprise".into(), Value::Object(fields));
-        }
-    }
-    (Value::Object(entry), department)
-}
-
-fn pick_strings(object: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    let mut picked = Map::new();
-    for key in keys {
-        if let Some(value) = attribute(object, key).and_then(Value::as_str) {
-            picked.insert((*key).into(), json!(value));
-        }
-    }
-    picked
-}
-
-/// `{value, type, primary}` of one email or phone number.
-fn multi_value(item: &Value) -> Option<Value> {
-    let object = item.as_object()?;
-    let mut out = Map::new();
-    out.insert(
-        "value".into(),
-        json!(attribute(object, "value").and_then(Value::as_str)?),
-    );
-    if let Some(kind) = attribute(object, "type").and_then(Value::as_str) {
-        out.insert("type".into(), json!(kind));
-    }
-    if let Some(primary) = attribute(object, "primary").and_then(as_bool) {
-        out.insert("primary".into(), json!(primary));
-    }
-    Some(Value::Object(out))
 }
 
 /// The file of users without a department.
-const UNASSIGNED: &str = "unassigned";
+pub(crate) const UNASSIGNED: &str = "unassigned";
 
 /// The longest file stem a department gets, in bytes (file names may have 255).
 const MAX_STEM: usize = 64;
@@ -371,13 +204,11 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-fn to_yaml(value: &Value) -> String {
-    serde_saphyr::to_string(value).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::ENTERPRISE_USER;
+    use serde_json::json;
 
     fn live() -> Live {
         Live::from_resources(
@@ -458,6 +289,36 @@ mod tests {
         assert_eq!(
             export(&live(), &target(), Split::None).files,
             export(&live(), &target(), Split::None).files
+        );
+    }
+
+    #[test]
+    fn an_entry_too_large_for_any_file_has_one_of_its_own_and_a_warning() {
+        let members: Vec<serde_json::Value> =
+            (0..40).map(|i| json!({"value": format!("u{i}")})).collect();
+        let users: Vec<serde_json::Value> = (0..40)
+            .map(|i| json!({"id": format!("u{i}"), "userName": format!("member{i:02}@x.test")}))
+            .collect();
+        let live = Live::from_resources(
+            users,
+            vec![
+                json!({"id": "g1", "displayName": "all", "members": members}),
+                json!({"id": "g2", "displayName": "few", "members": [{"value": "u1"}]}),
+            ],
+        )
+        .expect("live");
+        let export = export_within(&live, &target(), Split::Team, 600);
+        let big: Vec<&ExportedFile> = export.files.iter().filter(|f| f.text.len() > 600).collect();
+        assert_eq!(big.len(), 1, "{:?}", export.files);
+        assert!(big[0].text.starts_with("groups:\n- displayName: all\n"));
+        assert!(
+            export.warnings.iter().any(|w| w.starts_with(&format!(
+                "{} is {} bytes, over the limit of 600 bytes for one configuration file, because group `all` (with 40 members)",
+                big[0].path,
+                big[0].text.len()
+            ))),
+            "{:?}",
+            export.warnings
         );
     }
 }

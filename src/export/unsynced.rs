@@ -59,6 +59,7 @@ pub fn unsynced_users(accounts: &[UnsyncedAccount], target: &ExportTarget, org_i
                 text: users,
             },
         ],
+        chunked: false,
         warnings: Vec::new(),
     }
 }

@@ -6,10 +6,23 @@
 //! aside into the staging directory. If anything fails, what was renamed is put back,
 //! the directories made for the export are removed, and the staging directory with
 //! them: the output directory is left as it was. Nothing is replaced without `force`.
+//!
+//! [`Staged`] is the streaming form: files are written piece by piece (from several
+//! threads if need be), entries may first go to *spools* — scratch files in the staging
+//! directory that staged files then copy ranges of — and [`Staged::commit`] puts the
+//! files in place. [`write_files`] writes files held in memory through it. Every byte of
+//! text that reaches a file passes [`crate::secret::redact_bytes`] once, on its way in
+//! (a server that echoes the token into a value must not get it written to a file);
+//! copies from a spool copy text that was redacted on its way into the spool.
 
+use std::collections::BTreeSet;
 use std::fmt;
-use std::io::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Seek as _, SeekFrom, Write as _};
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ExportedFile;
 
@@ -58,35 +71,260 @@ impl fmt::Display for Paths<'_> {
 /// replaced only with `force`.
 pub fn write_files(out_dir: &Path, files: &[ExportedFile], force: bool) -> Result<(), WriteError> {
     for file in files {
-        if !is_plain_relative(&file.path) {
-            return Err(WriteError::Path {
-                path: file.path.clone(),
-            });
-        }
+        check_path(&file.path)?;
     }
     if !force {
-        let existing: Vec<PathBuf> = files
-            .iter()
-            .map(|f| out_dir.join(&f.path))
-            .filter(|p| p.symlink_metadata().is_ok())
-            .collect();
-        if !existing.is_empty() {
-            return Err(WriteError::Exists(existing));
+        check_free(out_dir, files.iter().map(|f| f.path.as_str()))?;
+    }
+    let staged = Staged::begin(out_dir, force)?;
+    for file in files {
+        let mut staged_file = staged.file(&file.path)?;
+        staged_file.write_text(&file.text)?;
+        staged_file.finish()?;
+    }
+    staged.commit().map(|_| ())
+}
+
+/// [`WriteError::Exists`] when any of `rels` is in `out_dir` already.
+pub(super) fn check_free<'r>(
+    out_dir: &Path,
+    rels: impl Iterator<Item = &'r str>,
+) -> Result<(), WriteError> {
+    let existing: Vec<PathBuf> = rels
+        .map(|rel| out_dir.join(rel))
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
+    if existing.is_empty() {
+        Ok(())
+    } else {
+        Err(WriteError::Exists(existing))
+    }
+}
+
+fn check_path(rel: &str) -> Result<(), WriteError> {
+    if is_plain_relative(rel) {
+        Ok(())
+    } else {
+        Err(WriteError::Path {
+            path: rel.to_string(),
+        })
+    }
+}
+
+/// An export being written: files staged, then put in place by [`commit`](Self::commit)
+/// all at once. Dropped without a commit (an error anywhere), it removes what it staged
+/// and the directories it made.
+pub(super) struct Staged {
+    out_dir: PathBuf,
+    force: bool,
+    staging: Option<Staging>,
+    made: Made,
+    /// The paths staged so far (relative to `out_dir`).
+    paths: Mutex<BTreeSet<String>>,
+    spools: AtomicUsize,
+    committed: bool,
+}
+
+impl Staged {
+    /// Make `out_dir` if need be, and a staging directory in it.
+    pub(super) fn begin(out_dir: &Path, force: bool) -> Result<Staged, WriteError> {
+        let mut made = Made::default();
+        let staging = made
+            .dir_all(out_dir)
+            .and_then(|()| Staging::new(out_dir))
+            .inspect_err(|_| made.undo())?;
+        Ok(Staged {
+            out_dir: out_dir.to_path_buf(),
+            force,
+            staging: Some(staging),
+            made,
+            paths: Mutex::new(BTreeSet::new()),
+            spools: AtomicUsize::new(0),
+            committed: false,
+        })
+    }
+
+    fn staging(&self) -> &Staging {
+        // Set from `begin` until the drop.
+        self.staging.as_ref().expect("a staging directory")
+    }
+
+    /// A new scratch file for entries, never put in place.
+    pub(super) fn spool(&self) -> Result<SpoolWriter, WriteError> {
+        let number = self.spools.fetch_add(1, Ordering::Relaxed);
+        let path = self.staging().spool_path(number);
+        let io = |error| WriteError::Io {
+            path: path.clone(),
+            error,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let file = File::create(&path).map_err(io)?;
+        Ok(SpoolWriter {
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            path,
+            len: 0,
+        })
+    }
+
+    /// Start the file `rel` (relative to the output directory); each path once.
+    pub(super) fn file(&self, rel: &str) -> Result<StagedFile, WriteError> {
+        check_path(rel)?;
+        let target = self.out_dir.join(rel);
+        let io = |error| WriteError::Io {
+            path: target.clone(),
+            error,
+        };
+        let fresh = self
+            .paths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(rel.to_string());
+        if !fresh {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the export names this file twice",
+            )));
+        }
+        let staged = self.staging().new_path(rel);
+        if let Some(parent) = staged.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let file = File::create(&staged).map_err(io)?;
+        Ok(StagedFile {
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
+            target,
+        })
+    }
+
+    /// Put every staged file in place — all of them, or (on any error, or when a file
+    /// would replace one and `force` is not set) none; the paths, sorted.
+    pub(super) fn commit(mut self) -> Result<Vec<String>, WriteError> {
+        let rels: Vec<String> = std::mem::take(
+            &mut *self
+                .paths
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_iter()
+        .collect();
+        if !self.force {
+            check_free(&self.out_dir, rels.iter().map(String::as_str))?;
+        }
+        let staging = self.staging.take().expect("a staging directory");
+        let result = place_all(&self.out_dir, &staging, &rels, &mut self.made);
+        staging.remove();
+        result?;
+        self.committed = true;
+        Ok(rels)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            staging.remove();
+        }
+        if !self.committed {
+            self.made.undo();
         }
     }
-    let mut made = Made::default();
-    let result = made
-        .dir_all(out_dir)
-        .and_then(|()| Staging::new(out_dir))
-        .and_then(|staging| {
-            let result = write_all(out_dir, &staging, files, &mut made);
-            staging.remove();
-            result
-        });
-    if result.is_err() {
-        made.undo();
+}
+
+/// The buffer of each file being written.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Entries on their way into a spool.
+pub(super) struct SpoolWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    len: u64,
+}
+
+impl SpoolWriter {
+    /// Append `text` (whole lines, so that no secret is cut in two); the spool's length.
+    pub(super) fn push(&mut self, text: &str) -> Result<u64, WriteError> {
+        debug_assert!(text.is_empty() || text.ends_with('\n'), "{text:?}");
+        let text = crate::secret::redact_bytes(text.as_bytes());
+        self.out.write_all(&text).map_err(|error| WriteError::Io {
+            path: self.path.clone(),
+            error,
+        })?;
+        self.len += text.len() as u64;
+        Ok(self.len)
     }
-    result
+
+    /// Done: the spool, closed, to be copied from.
+    pub(super) fn finish(mut self) -> Result<Spool, WriteError> {
+        self.out.flush().map_err(|error| WriteError::Io {
+            path: self.path.clone(),
+            error,
+        })?;
+        Ok(Spool { path: self.path })
+    }
+}
+
+/// A written spool.
+#[derive(Debug)]
+pub(super) struct Spool {
+    path: PathBuf,
+}
+
+/// A file being staged.
+pub(super) struct StagedFile {
+    out: BufWriter<File>,
+    /// Where it goes (for messages).
+    target: PathBuf,
+}
+
+impl StagedFile {
+    fn io(&self) -> impl Fn(std::io::Error) -> WriteError + '_ {
+        |error| WriteError::Io {
+            path: self.target.clone(),
+            error,
+        }
+    }
+
+    /// Append `text` (whole lines).
+    pub(super) fn write_text(&mut self, text: &str) -> Result<(), WriteError> {
+        let text = crate::secret::redact_bytes(text.as_bytes());
+        self.out.write_all(&text).map_err(|e| (self.io())(e))
+    }
+
+    /// Append bytes `range` of `spool`.
+    pub(super) fn copy(&mut self, spool: &Spool, range: Range<u64>) -> Result<(), WriteError> {
+        let read_error = |error| WriteError::Io {
+            path: spool.path.clone(),
+            error,
+        };
+        let mut from = File::open(&spool.path).map_err(read_error)?;
+        from.seek(SeekFrom::Start(range.start))
+            .map_err(read_error)?;
+        let wanted = range.end - range.start;
+        let copied = std::io::copy(&mut std::io::Read::take(from, wanted), &mut self.out)
+            .map_err(|e| (self.io())(e))?;
+        if copied == wanted {
+            Ok(())
+        } else {
+            Err(read_error(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the spool is shorter than written",
+            )))
+        }
+    }
+
+    /// Done: flushed and on disk.
+    pub(super) fn finish(self) -> Result<(), WriteError> {
+        let file = self.out.into_inner().map_err(|e| WriteError::Io {
+            path: self.target.clone(),
+            error: e.into_error(),
+        })?;
+        file.sync_all().map_err(|error| WriteError::Io {
+            path: self.target.clone(),
+            error,
+        })
+    }
 }
 
 /// Whether `path` is relative, made only of plain names (no `..`, no root, no drive),
@@ -137,7 +375,7 @@ impl Made {
 }
 
 /// The staging directory: `new/` holds the files to put in place, `old/` the files they
-/// replace until the export is complete.
+/// replace until the export is complete, `spool/` scratch files.
 struct Staging {
     dir: PathBuf,
 }
@@ -161,6 +399,10 @@ impl Staging {
         self.dir.join("new").join(rel)
     }
 
+    fn spool_path(&self, number: usize) -> PathBuf {
+        self.dir.join("spool").join(number.to_string())
+    }
+
     fn old_path(&self, rel: &str) -> PathBuf {
         self.dir.join("old").join(rel)
     }
@@ -176,38 +418,17 @@ struct Placed<'a> {
     replaced: bool,
 }
 
-fn write_all(
+/// Put the staged files `rels` in place, undoing it all on the first failure.
+fn place_all(
     out_dir: &Path,
     staging: &Staging,
-    files: &[ExportedFile],
+    rels: &[String],
     made: &mut Made,
 ) -> Result<(), WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| WriteError::Io { path, error }
-    };
-    // Stage every file first: most failures (a full disk, a name too long) happen here,
-    // before anything in the output directory changed.
-    for file in files {
-        let staged = staging.new_path(&file.path);
-        let target = out_dir.join(&file.path);
-        if let Some(parent) = staged.parent() {
-            std::fs::create_dir_all(parent).map_err(io(&target))?;
-        }
-        let mut out = std::fs::File::create(&staged).map_err(io(&target))?;
-        // A server that echoes the token into a value must not get it written to a file.
-        out.write_all(&crate::secret::redact_bytes(file.text.as_bytes()))
-            .map_err(io(&target))?;
-        out.sync_all().map_err(io(&target))?;
-    }
-    // Then put them in place, undoing it all on the first failure.
-    let mut placed: Vec<Placed<'_>> = Vec::with_capacity(files.len());
-    for file in files {
-        match place(out_dir, staging, &file.path, made) {
-            Ok(replaced) => placed.push(Placed {
-                rel: &file.path,
-                replaced,
-            }),
+    let mut placed: Vec<Placed<'_>> = Vec::with_capacity(rels.len());
+    for rel in rels {
+        match place(out_dir, staging, rel, made) {
+            Ok(replaced) => placed.push(Placed { rel, replaced }),
             Err(error) => {
                 for done in placed.into_iter().rev() {
                     let target = out_dir.join(done.rel);
@@ -367,6 +588,44 @@ mod tests {
         let files = [file("scimform.yaml", "x"), file("users/\u{0}.yaml", "y")];
         assert!(write_files(&out, &files, false).is_err());
         assert!(!out.exists(), "{:?}", tree(dir.path()));
+    }
+
+    #[test]
+    fn staged_files_copy_from_spools_and_leave_nothing_without_a_commit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("out");
+        let stage = |commit: bool| -> Result<(), WriteError> {
+            let staged = Staged::begin(&out, false)?;
+            let mut spool = staged.spool()?;
+            let first = spool.push("a: 1\n")?;
+            let end = spool.push("b: 2\n")?;
+            let spool = spool.finish()?;
+            let mut file = staged.file("users/x.yaml")?;
+            file.write_text("users:\n")?;
+            file.copy(&spool, first..end)?;
+            file.finish()?;
+            assert!(
+                staged.file("users/x.yaml").is_err(),
+                "a path is staged once"
+            );
+            if commit {
+                staged.commit()?;
+            }
+            Ok(())
+        };
+        stage(false).expect("staged");
+        assert!(!out.exists(), "{:?}", tree(dir.path()));
+        stage(true).expect("committed");
+        assert_eq!(
+            tree(&out),
+            [
+                ("users".to_string(), "/".to_string()),
+                ("users/x.yaml".to_string(), "users:\nb: 2\n".to_string()),
+            ]
+        );
+        let again = stage(true).expect_err("exists");
+        assert!(matches!(again, WriteError::Exists(_)), "{again}");
+        assert_eq!(tree(&out).len(), 2);
     }
 
     #[test]

@@ -35,6 +35,7 @@ use super::model::{
 };
 use super::order::dependency_order;
 use super::scope;
+use crate::config::parallel;
 use crate::config::{
     Declared, DeclaredGroup, DeclaredUser, UnmanagedGroups, UnmanagedUsers, name_matches,
 };
@@ -174,21 +175,32 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         directory.declare_group(&group.display_name, id);
     }
 
-    // 3. Users.
+    // 3. Users, compared on all cores (each comparison is pure; results in order).
+    let compared = parallel::map(&parallel::ranges(users.len()), |range| {
+        range
+            .clone()
+            .map(|i| {
+                let user = users[i];
+                let protected = protected_users.contains(&user.user_name.to_lowercase());
+                match &user_matches.found[i] {
+                    None => Err(create_user(user, &directory, protected)),
+                    Some((l, how)) => {
+                        let live_user = &live.users[*l];
+                        let protected = protected
+                            || protected_users.contains(&live_user.user_name.to_lowercase());
+                        Ok(update_user(user, live_user, how, &directory, protected))
+                    }
+                }
+            })
+            .collect::<Vec<_>>()
+    });
     let mut user_creates = Vec::new();
     let mut user_updates = Vec::new();
-    for (user, found) in users.iter().zip(&user_matches.found) {
-        let protected = protected_users.contains(&user.user_name.to_lowercase());
-        match found {
-            None => user_creates.push(create_user(user, &directory, protected)),
-            Some((l, how)) => {
-                let live_user = &live.users[*l];
-                let protected =
-                    protected || protected_users.contains(&live_user.user_name.to_lowercase());
-                if let Some(change) = update_user(user, live_user, how, &directory, protected) {
-                    user_updates.push(change);
-                }
-            }
+    for outcome in compared.into_iter().flatten() {
+        match outcome {
+            Err(create) => user_creates.push(create),
+            Ok(Some(update)) => user_updates.push(update),
+            Ok(None) => {}
         }
     }
     if let Some(org) = &context.atlassian {
@@ -211,10 +223,34 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         )
     });
 
-    // 3. Groups.
+    // 3. Groups: the member changes of matched groups first, on all cores (the bulk of a
+    // large diff: every member of every group resolved), in order.
+    let member_changes = parallel::map(&parallel::ranges(groups.len()), |range| {
+        range
+            .clone()
+            .map(|i| {
+                group_matches.found[i].as_ref().map(|(l, _)| {
+                    let mut found = Vec::new();
+                    let changes = members::group_members(
+                        groups[i],
+                        &live.groups[*l],
+                        &directory,
+                        replaced[i],
+                        &mut found,
+                    );
+                    (changes, found)
+                })
+            })
+            .collect::<Vec<_>>()
+    });
     let mut group_creates = Vec::new();
     let mut group_updates = Vec::new();
-    for ((group, found), replaced) in groups.iter().zip(&group_matches.found).zip(&replaced) {
+    for (((group, found), replaced), computed) in groups
+        .iter()
+        .zip(&group_matches.found)
+        .zip(&replaced)
+        .zip(member_changes.into_iter().flatten())
+    {
         let address = format!("group {}", group.display_name);
         let mut protected = protected_groups.contains(&group.display_name.to_lowercase());
         let Some((l, how)) = found else {
@@ -225,8 +261,8 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         let live_group = &live.groups[*l];
         protected = protected || protected_groups.contains(&live_group.display_name.to_lowercase());
         let resource = live_group.resource();
-        let member_changes =
-            members::group_members(group, live_group, &directory, *replaced, &mut notes);
+        let (member_changes, member_notes) = computed.unwrap_or_default();
+        notes.extend(member_notes);
         let mut attributes = Vec::new();
         let renamed = !live_group
             .display_name
@@ -250,7 +286,8 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             action: Action::Update,
             id: Some(live_group.id.to_string()),
             reason: String::new(),
-            fingerprint: Some(group_fingerprint(live_group, &resource)),
+            // Computed below for a change that stays (most matched groups have none).
+            fingerprint: None,
             destructive: false,
             privileged: group.privileged,
             protected,
@@ -265,6 +302,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             linked_account: None,
         };
         if *replaced {
+            change.fingerprint = Some(group_fingerprint(live_group, &resource));
             change.action = Action::Replace;
             // The new group carries the externalId it has (or the declared one).
             if change.attribute("externalId").is_none()
@@ -298,6 +336,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         {
             continue;
         }
+        change.fingerprint = Some(group_fingerprint(live_group, &resource));
         if renamed {
             change.action = Action::Rename;
             change.reason = format!(

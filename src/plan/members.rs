@@ -11,7 +11,6 @@
 //! (`Live::absent_member_ids`); otherwise it may be a user the read missed, and it stays.
 //! Pure.
 
-use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -38,7 +37,7 @@ pub(crate) struct Directory<'a> {
     by_id: FxHashMap<&'a str, Target<'a>>,
     /// Lower-cased id → the ids that fold to it; built the first time an exact lookup
     /// fails.
-    by_folded_id: OnceCell<HashMap<String, Vec<&'a str>>>,
+    by_folded_id: std::sync::OnceLock<HashMap<String, Vec<&'a str>>>,
     /// Declared userName (as declared) → the live id, `None` when the plan creates it.
     users: FxHashMap<&'a str, Option<&'a str>>,
     /// Declared displayName → the live id, `None` when the plan creates or replaces it.
@@ -98,7 +97,7 @@ impl<'a> Directory<'a> {
         }
         Directory {
             by_id,
-            by_folded_id: OnceCell::new(),
+            by_folded_id: std::sync::OnceLock::new(),
             users: FxHashMap::default(),
             groups: FxHashMap::default(),
             absent: &live.absent_member_ids,
@@ -133,8 +132,8 @@ impl<'a> Directory<'a> {
     /// plan).
     fn declared_id(&self, member: &MemberName) -> Option<&'a str> {
         match member {
-            MemberName::User(name) => self.users.get(name.as_str()).copied().flatten(),
-            MemberName::Group(name) => self.groups.get(name.as_str()).copied().flatten(),
+            MemberName::User(name) => self.users.get(&**name).copied().flatten(),
+            MemberName::Group(name) => self.groups.get(&**name).copied().flatten(),
         }
     }
 
@@ -144,7 +143,7 @@ impl<'a> Directory<'a> {
             MemberName::Group(name) => (name, MemberType::Group),
         };
         MemberRef {
-            name: Some(name.clone()),
+            name: Some(name.to_string()),
             id: self.declared_id(member).map(str::to_string),
             r#type,
         }

@@ -273,3 +273,82 @@ fn help_and_version_asked_for_exit_0() {
         format!("scimform {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// `plan` reads the directory while the files load; an error in an included file ends
+/// the run at once, even against a server that never answers (where waiting for the
+/// read would take the request timeout, a minute).
+#[test]
+fn plan_reports_an_error_in_the_files_without_waiting_for_the_read() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/scim/v2", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        // Accept and hold every connection, answering nothing.
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("scimform.yaml"),
+        "target:\n  profile: generic\ninclude: [users.yaml]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("users.yaml"),
+        "users:\n  - userName: [not, a, name]\n",
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .args(["plan", "-C"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env("SCIMFORM_URL", &url)
+        .env("SCIMFORM_TOKEN", "plan-test-token-123456")
+        .output()
+        .expect("running scimform plan");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("users.yaml:2:"),
+        "the error is located: {stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the run waited for the read: {:?}",
+        started.elapsed()
+    );
+}
+
+/// When the read fails too (here: nothing listens), the files' errors are the ones
+/// reported, as if they had been loaded first.
+#[test]
+fn plan_reports_the_files_errors_before_a_failed_read() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("scimform.yaml"),
+        "target:\n  profile: generic\ninclude: [users.yaml]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("users.yaml"),
+        "users:\n  - userName: a@x.test\n    titel: x\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_scimform"))
+        .args(["plan", "-C"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env("SCIMFORM_URL", format!("http://127.0.0.1:{port}/scim/v2"))
+        .env("SCIMFORM_TOKEN", "plan-test-token-123456")
+        .output()
+        .expect("running scimform plan");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("config::unknown_key"), "{stderr}");
+}

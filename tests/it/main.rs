@@ -36,6 +36,7 @@ mod e2e_faults;
 mod e2e_policy;
 mod e2e_secrets;
 mod export;
+mod export_scale;
 mod interop_scim2_server;
 mod interop_scim2_server_probe;
 mod interop_scimmy;

@@ -8,7 +8,7 @@ use super::Located;
 use crate::config::declared::{MatchUsersBy, UnmanagedGroups, UnmanagedUsers};
 
 /// Where the directory lives and how to reach it.
-#[derive(Debug, Default, JsonSchema)]
+#[derive(Clone, Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct TargetSection {
     /// Base URL of the SCIM 2.0 endpoint (the path that `/Users` and `/Groups` hang off),
@@ -37,7 +37,7 @@ pub struct TargetSection {
 }
 
 /// Access to an Atlassian organisation (admin.atlassian.com), besides the SCIM directory.
-#[derive(Debug, Default, JsonSchema)]
+#[derive(Clone, Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct AtlassianSection {
     /// The organisation's id (admin.atlassian.com > Settings > API keys shows it).

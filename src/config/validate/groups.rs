@@ -4,6 +4,7 @@
 //! lists not empty, repeated or shorter than `min_members`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::users::Users;
 use super::{cycles, note};
@@ -117,29 +118,38 @@ pub(super) fn collect(
     // Members, on all cores (a million member references are common enough); each
     // worker drops the entries it has resolved.
     let suggester = Suggester::new();
+    // Each userName once, shared by every membership that names the user.
+    let user_names: Vec<Arc<str>> = users
+        .declared
+        .iter()
+        .map(|u| Arc::from(u.user_name.as_str()))
+        .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let runs = parallel::split(kept, threads * 8);
     let groups_read = &groups;
     let results = parallel::map_owned(runs, |run| {
         let mut found = Vec::new();
         let mut scratch = Scratch::new(users.declared.len(), groups_read.declared.len());
-        let resolved: Vec<(usize, Resolved)> = run
-            .into_iter()
-            .filter_map(|(index, file, entry)| {
-                let listed = entry.members.as_ref()?;
-                let context = Context {
-                    file: &file,
-                    entry: &entry,
-                    users,
-                    groups: groups_read,
-                    suggester: &suggester,
-                };
-                let resolved = resolve_members(&context, &listed.value, &mut scratch, &mut found);
-                let group = &groups_read.declared[index];
-                check_member_count(&file, &entry, group, resolved.members.len(), &mut found);
-                Some((index, resolved))
-            })
-            .collect();
+        // A new vector, not one collected in place: that would keep the run's (much
+        // larger) entries' allocation alive until every group is resolved.
+        let mut resolved: Vec<(usize, Resolved)> = Vec::new();
+        for (index, file, entry) in run {
+            let Some(listed) = entry.members.as_ref() else {
+                continue;
+            };
+            let context = Context {
+                file: &file,
+                entry: &entry,
+                users,
+                user_names: &user_names,
+                groups: groups_read,
+                suggester: &suggester,
+            };
+            let members = resolve_members(&context, &listed.value, &mut scratch, &mut found);
+            let group = &groups_read.declared[index];
+            check_member_count(&file, &entry, group, members.members.len(), &mut found);
+            resolved.push((index, members));
+        }
         (resolved, found)
     });
     for (resolved, found) in results {
@@ -158,6 +168,8 @@ struct Context<'a> {
     file: &'a SourceFile,
     entry: &'a GroupEntry,
     users: &'a Users,
+    /// `users.declared[i].user_name`, shared.
+    user_names: &'a [Arc<str>],
     groups: &'a Groups,
     suggester: &'a Suggester,
 }
@@ -216,6 +228,7 @@ fn resolve_members(
         file,
         entry,
         users,
+        user_names,
         groups,
         suggester,
     } = *context;
@@ -339,11 +352,11 @@ fn resolve_members(
         }
         if is_group {
             nested.push((index, member.loc));
-            members.push(MemberName::Group(
-                groups.declared[index].display_name.clone(),
-            ));
+            members.push(MemberName::Group(Arc::from(
+                groups.declared[index].display_name.as_str(),
+            )));
         } else {
-            members.push(MemberName::User(users.declared[index].user_name.clone()));
+            members.push(MemberName::User(Arc::clone(&user_names[index])));
         }
     }
     Resolved { members, nested }

@@ -12,6 +12,8 @@ mod groups;
 mod names;
 mod prepare;
 mod target;
+
+pub(in crate::config) use target::target;
 mod users;
 
 pub(super) use prepare::{PreparedUser, prepare_users};

@@ -19,7 +19,7 @@ use crate::scim::profile::{PROFILE_NAMES, Profile};
 use crate::secret;
 
 /// The declared target; problems with its profile and options.
-pub(super) fn target(
+pub(in crate::config) fn target(
     root: &SourceFile,
     section: Option<TargetSection>,
     problems: &mut Vec<ConfigError>,

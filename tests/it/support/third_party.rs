@@ -6,7 +6,8 @@
 //! (it holds a `flock`, so test processes starting at once do not race on the install),
 //! a fresh port and token, a log under `.interop/logs` kept only when a test fails (or
 //! `SCIMFORM_KEEP_INTEROP_LOGS` is set), retries when another process takes the port,
-//! and a readiness poll of `ServiceProviderConfig`. What differs between servers is a
+//! and a readiness poll that needs the token (so another server on the port is never
+//! taken for this one). What differs between servers is a
 //! [`Launch`], in the server's own module. An interop test never skips silently: without
 //! `SCIMFORM_SKIP_INTEROP` any failure here panics with the setup output or the log.
 
@@ -111,7 +112,13 @@ impl ThirdPartyServer {
         let logs = repo_root().join(".interop").join("logs");
         std::fs::create_dir_all(&logs)
             .map_err(|e| StartError::Fatal(format!("cannot create {}: {e}", logs.display())))?;
-        let log_path = logs.join(format!("{}-{port}.log", launch.log_name));
+        // The name is unique to this process and start, so that two servers that were
+        // handed the same port never share (or delete) one log.
+        let log_path = logs.join(format!(
+            "{}-{port}-{}.log",
+            launch.log_name,
+            token_suffix(&token)
+        ));
         let log = File::create(&log_path)
             .map_err(|e| StartError::Fatal(format!("cannot create {}: {e}", log_path.display())))?;
         let log_err = log
@@ -148,7 +155,12 @@ impl ThirdPartyServer {
         Ok(server)
     }
 
-    /// Poll `GET MOUNT/ServiceProviderConfig` until it answers 200.
+    /// Poll `GET MOUNT/Users?count=1` with this server's token until it answers 200.
+    ///
+    /// The request needs the token, so an answer from another server that took the port
+    /// between [`free_port`] and the bind (it has another token and answers 401) is not
+    /// taken for this one: that is a [`StartError::PortTaken`], and this one is retried
+    /// on another port.
     fn wait_ready(&mut self, launch: &Launch) -> Result<(), StartError> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
@@ -168,7 +180,20 @@ impl ThirdPartyServer {
             }
             let last = match probe(self.port, &self.token, launch.mount) {
                 Ok(status_line) if status_line.split_whitespace().nth(1) == Some("200") => {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        return Err(StartError::PortTaken(format!(
+                            "{} on port {} exited with {status}, yet the port answered: \
+                             another server has it",
+                            self.name, self.port
+                        )));
+                    }
                     return Ok(());
+                }
+                Ok(status_line) if status_line.split_whitespace().nth(1) == Some("401") => {
+                    return Err(StartError::PortTaken(format!(
+                        "port {} answered {status_line:?} to {}'s token: another server has it",
+                        self.port, self.name
+                    )));
                 }
                 Ok(status_line) => format!("answered {status_line:?}"),
                 Err(e) => e.to_string(),
@@ -176,7 +201,7 @@ impl ThirdPartyServer {
             if Instant::now() >= deadline {
                 return Err(StartError::Fatal(format!(
                     "{} on port {} is not ready after {READY_TIMEOUT:?} \
-                     (last probe of {}/ServiceProviderConfig: {last}); log {}:\n{}",
+                     (last probe of {}/Users?count=1: {last}); log {}:\n{}",
                     self.name,
                     self.port,
                     launch.mount,
@@ -285,7 +310,13 @@ fn fresh_token() -> String {
     format!("scimform-test-{}-{n}-{nanos:x}", std::process::id())
 }
 
-/// One plain HTTP/1.1 GET of `MOUNT/ServiceProviderConfig`; returns the status line.
+/// The part of a [`fresh_token`] that tells one start from another.
+fn token_suffix(token: &str) -> &str {
+    token.strip_prefix("scimform-test-").unwrap_or(token)
+}
+
+/// One plain HTTP/1.1 GET of `MOUNT/Users?count=1` with the token; returns the status
+/// line.
 fn probe(port: u16, token: &str, mount: &str) -> std::io::Result<String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
@@ -293,7 +324,7 @@ fn probe(port: u16, token: &str, mount: &str) -> std::io::Result<String> {
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     write!(
         stream,
-        "GET {mount}/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+        "GET {mount}/Users?count=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
          Authorization: Bearer {token}\r\nAccept: application/scim+json\r\n\
          Connection: close\r\n\r\n"
     )?;
