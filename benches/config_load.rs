@@ -82,20 +82,21 @@ fn main() {
     );
 }
 
-/// A small deterministic generator (`SplitMix64`).
-struct Rng(u64);
+/// `StdRng` from a seed: deterministic, so a case can be replayed from its seed.
+struct Rng(rand::rngs::StdRng);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Rng {
+        Rng(rand::SeedableRng::seed_from_u64(seed))
     }
 
+    /// A number below `n` (0 when `n` is 0).
     fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).expect("a remainder below n fits in usize")
+        if n == 0 {
+            0
+        } else {
+            rand::Rng::random_range(&mut self.0, 0..n)
+        }
     }
 }
 
@@ -127,7 +128,7 @@ fn user_name(i: usize) -> String {
 
 /// Write the configuration; the number of bytes and files written.
 fn generate(dir: &std::path::Path) -> (usize, usize) {
-    let mut rng = Rng(0x5c1f_0123);
+    let mut rng = Rng::new(0x5c1f_0123);
     let mut bytes = 0;
     let mut files = 0;
     let mut write = |path: &str, text: &str| {
