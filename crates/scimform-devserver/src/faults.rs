@@ -148,7 +148,7 @@ pub(crate) struct Dice {
 /// FNV-1a: a hash that is the same in every process (unlike `DefaultHasher`'s seeds)
 /// and in every version of every dependency, so a seed printed today reproduces the same
 /// faults later. (rustc-hash changed its algorithm between major versions.)
-fn fnv1a(parts: &[&[u8]]) -> u64 {
+pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for byte in part.iter().chain(&[0xff]) {
