@@ -32,7 +32,7 @@ const START_ATTEMPTS: u32 = 3;
 pub(crate) struct Launch {
     /// How messages name it ("scim2-server", "the scimmy server").
     pub name: &'static str,
-    /// Its logs are `.interop/logs/{log_name}-PORT.log`.
+    /// Its logs are `.interop/logs/{log_name}-PORT-PID-N-NANOS.log` (unique to one start).
     pub log_name: &'static str,
     /// The path its SCIM API is served under ("/v2").
     pub mount: &'static str,
