@@ -17,43 +17,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{arg, cpu_time, peak_rss_mib};
 use scimform::live::{self, Progress, ReadProgress};
 use scimform::scim::{ClientSettings, Profile, ResourceKind, ScimClient, Token};
-
-fn arg(index: usize, default: u64) -> u64 {
-    std::env::args()
-        .filter(|a| !a.starts_with('-'))
-        .nth(index)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `VmHWM` (peak resident set) of this process, in MiB.
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// User + system CPU time of a process (`self`, or a pid).
-fn cpu_time(process: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
-    let clock_ticks_per_second = 100;
-    Duration::from_millis((ticks(11) + ticks(12)) * 1000 / clock_ticks_per_second)
-}
 
 fn main() {
     let users = arg(1, 100_000);
@@ -193,5 +161,8 @@ fn main() {
         server_cpu.as_secs_f64(),
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
-    println!("client peak memory (VmHWM): {:.0} MiB", peak_rss_mib());
+    println!(
+        "client peak memory (VmHWM): {:.0} MiB",
+        peak_rss_mib("self")
+    );
 }

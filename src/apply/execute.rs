@@ -115,6 +115,36 @@ pub(crate) fn refuses_patch(error: &ScimError) -> bool {
     matches!(error.status(), Some(501 | 405))
 }
 
+/// The PUT fallback's last step: `edits` laid over `current` (the resource as just read)
+/// and sent whole, with `If-Match` on the version just read (else the plan's `ETag`); the
+/// result line.
+pub(crate) async fn put_whole(
+    run: &RunState<'_>,
+    kind: ResourceKind,
+    id: &str,
+    current: &Value,
+    edits: &super::put::Edits<'_>,
+    change: &Change,
+) -> Result<String, StepFailure> {
+    let body = super::put::replaced(current, edits).map_err(|message| StepFailure::Unusable {
+        what: format!("{} {id}", kind.noun()),
+        message,
+    })?;
+    let etag = change.fingerprint.as_ref().and_then(|f| f.etag.as_deref());
+    let version = version_of(current);
+    let answer = run
+        .client
+        .put(kind, id, &body, version.as_deref().or(etag))
+        .await
+        .map_err(|e| stale_or(e, change))?;
+    Ok(format!(
+        "{}: PUT {} {} (the server does not take PATCH)",
+        change.action.word(),
+        answer.status,
+        reason_phrase(answer.status)
+    ))
+}
+
 /// `meta.version` of a resource as read.
 pub(crate) fn version_of(resource: &Value) -> Option<String> {
     resource

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::execute::{StepDone, reason_phrase, refuses_patch, stale_or};
+use super::execute::{StepDone, put_whole, reason_phrase, refuses_patch, stale_or};
 use super::failure::StepFailure;
 use super::member_patch::{batches, has_removals, other, refuses_form, with_removal_form};
-use super::put::{Edits, replaced};
+use super::put::Edits;
 use super::state::RunState;
 use crate::plan::{Change, MemberType};
 use crate::scim::{
@@ -183,8 +183,10 @@ async fn put_group(
             message: "the server refuses PATCH, and its read of the group shows no members: a PUT would remove them all".to_string(),
         });
     }
-    let version = super::execute::version_of(&current);
-    let body = replaced(
+    done.line = put_whole(
+        run,
+        ResourceKind::Group,
+        id,
         &current,
         &Edits {
             attributes: &change.attributes,
@@ -192,23 +194,9 @@ async fn put_group(
             add,
             remove,
         },
+        change,
     )
-    .map_err(|message| StepFailure::Unusable {
-        what: format!("group {id}"),
-        message,
-    })?;
-    let etag = change.fingerprint.as_ref().and_then(|f| f.etag.as_deref());
-    let answer = run
-        .client
-        .put(ResourceKind::Group, id, &body, version.as_deref().or(etag))
-        .await
-        .map_err(|e| stale_or(e, change))?;
-    done.line = format!(
-        "{}: PUT {} {} (the server does not take PATCH)",
-        change.action.word(),
-        answer.status,
-        reason_phrase(answer.status)
-    );
+    .await?;
     Ok(done)
 }
 

@@ -5,9 +5,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::execute::{StepDone, delete, lookup_id, reason_phrase, refuses_patch, stale_or};
+use super::execute::{
+    StepDone, delete, lookup_id, put_whole, reason_phrase, refuses_patch, stale_or,
+};
 use super::failure::StepFailure;
-use super::put::{Edits, replaced};
+use super::put::Edits;
 use super::state::RunState;
 use crate::plan::{AttributeChange, Change, ENTERPRISE_USER, MemberType, attribute_changes};
 use crate::scim::{PatchOp, ResourceKind, USER_SCHEMA, string_attribute};
@@ -220,8 +222,10 @@ pub(crate) async fn patch_user(
         }
     }
     let current = run.client.get(ResourceKind::User, id).await?;
-    let version = super::execute::version_of(&current);
-    let body = replaced(
+    done.line = put_whole(
+        run,
+        ResourceKind::User,
+        id,
         &current,
         &Edits {
             attributes: &change.attributes,
@@ -229,22 +233,9 @@ pub(crate) async fn patch_user(
             add: &[],
             remove: &[],
         },
+        change,
     )
-    .map_err(|message| StepFailure::Unusable {
-        what: format!("user {id}"),
-        message,
-    })?;
-    let answer = run
-        .client
-        .put(ResourceKind::User, id, &body, version.as_deref().or(etag))
-        .await
-        .map_err(|e| stale_or(e, change))?;
-    done.line = format!(
-        "{}: PUT {} {} (the server does not take PATCH)",
-        change.action.word(),
-        answer.status,
-        reason_phrase(answer.status)
-    );
+    .await?;
     Ok(done)
 }
 

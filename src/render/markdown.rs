@@ -399,28 +399,6 @@ fn footer(plan: &Plan) -> String {
         }
         out.push_str("\n`scimform export --atlassian-unsynced --out-dir DIR` writes them as users to declare.\n\n</details>\n");
     }
-    if let Some(atlassian) = &plan.atlassian
-        && !atlassian.unsynced.is_empty()
-    {
-        let _ = writeln!(
-            out,
-            "\n<details><summary>Atlassian: {} in verified domains outside the SCIM directory, not declared</summary>\n",
-            html(&count(atlassian.unsynced.len(), "managed account"))
-        );
-        for account in atlassian.unsynced.iter().take(200) {
-            let _ = writeln!(
-                out,
-                "- {} ({}, account {})",
-                text(&account.email),
-                text(&account.name),
-                text(&account.account_id)
-            );
-        }
-        if atlassian.unsynced.len() > 200 {
-            let _ = writeln!(out, "- … and {} more", atlassian.unsynced.len() - 200);
-        }
-        out.push_str("\n`scimform export --atlassian-unsynced --out-dir DIR` writes them as users to declare.\n\n</details>\n");
-    }
     if !plan.notes.is_empty() {
         out.push_str("\n**Notes**\n\n");
         for note in &plan.notes {

@@ -426,6 +426,92 @@ async fn generic_group_update_is_one_patch_with_filter_path_removal() {
     );
 }
 
+/// A server that answers every PATCH of a group with 501: the group is read, the planned
+/// changes are laid over it (members added and removed, attributes replaced, everything
+/// else kept, `meta` left out) and it is sent whole with PUT and `If-Match` on the
+/// version just read; the result line says so.
+#[tokio::test]
+async fn a_group_patch_refused_with_501_is_sent_whole_with_put() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/Groups/g1"))
+        .respond_with(ResponseTemplate::new(501).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "501",
+            "detail": "PATCH is not implemented"
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/Groups/g1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "id": "g1",
+            "displayName": "eng",
+            "externalId": "old",
+            "x-kept": {"by": "the server"},
+            "members": [{"value": "k1"}, {"value": "r1"}],
+            "meta": {"resourceType": "Group", "version": "W/\"7\""}
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/Groups/g1"))
+        .and(header("If-Match", "W/\"7\""))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "id": "g1",
+            "displayName": "eng"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let plan = plan(vec![update_group(
+        "g1",
+        "eng",
+        vec![AttributeChange {
+            path: "externalId".into(),
+            old: Some(json!("old")),
+            new: json!("e-1"),
+        }],
+        vec![member("a1")],
+        vec![member("r1")],
+    )]);
+    let report = run_apply(&client(&server, "generic"), &plan)
+        .await
+        .expect("applied");
+    assert!(
+        lines(&report).contains("PUT 200 OK (the server does not take PATCH)"),
+        "{}",
+        lines(&report)
+    );
+    // A 501 to a PATCH that removes members may refuse only the removal form, so the
+    // other form is tried first (after reading the group, to check what it keeps); when
+    // that is refused too, the group is read and sent whole.
+    let requests = server.received_requests().await.unwrap_or_default();
+    let methods: Vec<&str> = requests.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["PATCH", "GET", "PATCH", "GET", "PUT"]);
+    let put = requests
+        .iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .expect("a PUT");
+    let body: Value = serde_json::from_slice(&put.body).expect("PUT body is JSON");
+    assert_eq!(body["externalId"], json!("e-1"));
+    assert_eq!(body["x-kept"], json!({"by": "the server"}));
+    assert_eq!(body["displayName"], json!("eng"));
+    assert!(body.get("meta").is_none(), "{body}");
+    let mut members: Vec<&str> = body["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["a1", "k1"], "{body}");
+}
+
 #[tokio::test]
 async fn aws_removes_by_value_list() {
     let server = MockServer::start().await;

@@ -185,6 +185,14 @@ async fn a_jit_organisation_is_linked_not_duplicated_and_the_rest_is_shown() {
         markdown.stdout.contains("→ existing Atlassian account"),
         "{markdown:?}"
     );
+    assert_eq!(
+        markdown
+            .stdout
+            .matches("<summary>Atlassian: 10 managed accounts in verified domains outside the SCIM directory, not declared</summary>")
+            .count(),
+        1,
+        "the accounts outside the directory are listed once: {markdown:?}"
+    );
     let file = std::fs::read_to_string(&plan_file).expect("plan file");
     assert!(!file.contains(ADMIN_KEY) && !file.contains(&server.token));
     let document: Value = serde_json::from_str(&file).expect("JSON");
