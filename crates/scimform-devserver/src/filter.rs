@@ -573,14 +573,8 @@ fn compare_numbers(a: f64, op: CompareOp, b: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::obj;
     use serde_json::json;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
 
     fn user() -> Map<String, Value> {
         obj(json!({

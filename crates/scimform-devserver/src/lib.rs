@@ -53,6 +53,8 @@ mod routes;
 mod schema;
 mod store;
 mod synthetic;
+#[cfg(test)]
+mod test_support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

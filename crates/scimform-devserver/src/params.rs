@@ -196,14 +196,8 @@ fn attribute_names(list: &str) -> Result<Vec<String>, ScimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::obj;
     use serde_json::json;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
 
     #[test]
     fn search_bodies() {

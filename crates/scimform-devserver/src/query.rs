@@ -227,14 +227,8 @@ mod tests {
     use super::*;
     use crate::filter;
     use crate::store::Store;
+    use crate::test_support::obj;
     use serde_json::{Map, json};
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
 
     fn id(resource: &Map<String, Value>) -> String {
         resource

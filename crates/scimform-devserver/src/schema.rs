@@ -430,14 +430,8 @@ fn normalize_value(attr: &Attr, value: &Value, owner: &str) -> Result<Option<Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::obj;
     use serde_json::json;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
 
     #[test]
     fn canonicalises_names_and_drops_read_only_and_nulls() {

@@ -708,13 +708,7 @@ mod tests {
     use super::*;
     use crate::filter;
     use crate::query::{ListRequest, Position};
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
+    use crate::test_support::obj;
 
     fn store() -> Store {
         Store::new("http://localhost/scim/v2", Some(7))
