@@ -752,14 +752,7 @@ impl ScimClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ScimError> {
-        self.send_answer(Req {
-            method: &method,
-            path,
-            body,
-            if_match: None,
-        })
-        .await
-        .map(|a| a.body)
+        self.read_json(method, path, body).await.map(|a| a.body)
     }
 
     /// An idempotent request, retried per the policy; the status and JSON body.

@@ -449,6 +449,23 @@ async fn a_cursor_list_without_totals_is_read_and_said_to_be_unchecked() {
     );
 }
 
+/// A read of `server` (its user list already mounted; no groups) that must fail at once,
+/// before paging on: the error.
+async fn refused_before_paging(server: &MockServer) -> live::LiveReadError {
+    Mock::given(method("GET"))
+        .and(path("/Groups"))
+        .respond_with(list(0, &json!([])))
+        .mount(server)
+        .await;
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        live::read(&client(server, "generic")),
+    )
+    .await
+    .expect("refused at once")
+    .expect_err("refused")
+}
+
 #[tokio::test]
 async fn a_total_beyond_any_directory_is_refused_before_paging() {
     let server = MockServer::start().await;
@@ -458,18 +475,7 @@ async fn a_total_beyond_any_directory_is_refused_before_paging() {
                                      "Resources": [{"id": "u0", "userName": "a@x.test"}]})))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/Groups"))
-        .respond_with(list(0, &json!([])))
-        .mount(&server)
-        .await;
-    let error = tokio::time::timeout(
-        Duration::from_secs(10),
-        live::read(&client(&server, "generic")),
-    )
-    .await
-    .expect("refused at once")
-    .expect_err("refused");
+    let error = refused_before_paging(&server).await;
     assert!(
         error.to_string().contains("longer than 10000000 users"),
         "{error}"
@@ -682,18 +688,7 @@ async fn a_total_that_means_too_many_pages_is_refused_before_paging() {
         ))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/Groups"))
-        .respond_with(list(0, &json!([])))
-        .mount(&server)
-        .await;
-    let error = tokio::time::timeout(
-        Duration::from_secs(10),
-        live::read(&client(&server, "generic")),
-    )
-    .await
-    .expect("refused at once")
-    .expect_err("refused");
+    let error = refused_before_paging(&server).await;
     assert!(
         error.to_string().contains("more than 200000 pages"),
         "{error}"
