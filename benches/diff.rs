@@ -5,7 +5,8 @@
 //! groups on every core) and the peak resident memory while it ran, beside the memory
 //! the inputs already held.
 //!
-//! `cargo bench --bench diff [-- USERS GROUPS MEMBERSHIPS RUNS]`. Goal (issue 10): the
+//! `cargo bench --bench diff [-- USERS GROUPS MEMBERSHIPS RUNS]`
+//! (`SCIMFORM_BENCH_ONLY=matching` or `=empty` runs one case). Goal (issue 10): the
 //! matching case under 200 ms of CPU.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
@@ -110,6 +111,8 @@ fn main() {
         declared.groups.len()
     );
     let context = PlanContext::for_url("https://scim.bench.test/v2");
+    // `SCIMFORM_BENCH_ONLY=matching` (or `empty`): one case, e.g. under a profiler.
+    let only = std::env::var("SCIMFORM_BENCH_ONLY").ok();
     for (case, live, goal) in [
         (
             "matching (no changes)",
@@ -118,6 +121,9 @@ fn main() {
         ),
         ("empty directory (first import)", Live::default(), "—"),
     ] {
+        if only.as_deref().is_some_and(|o| !case.starts_with(o)) {
+            continue;
+        }
         let (mut walls, mut cpus, mut peaks) = (Vec::new(), Vec::new(), Vec::new());
         let inputs = rss_mib();
         let mut changes = 0;

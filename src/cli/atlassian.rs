@@ -58,7 +58,7 @@ pub(super) async fn snapshot(
         .changes
         .iter()
         .filter(|c| c.resource == ResourceType::User && c.action == Action::Create)
-        .filter_map(|c| declared.users.iter().find(|u| u.user_name == c.name))
+        .filter_map(|c| declared.users.iter().find(|u| *u.user_name == *c.name))
         .filter_map(plan::primary_email)
         .collect();
     if output.verbose {

@@ -149,7 +149,7 @@ pub struct DeclaredUser {
     /// matched only by a declared one with the same space, as the diff compares names
     /// (validation warns about such names). Unique among declared users
     /// case-insensitively.
-    pub user_name: String,
+    pub user_name: std::sync::Arc<str>,
     /// The managed attributes in SCIM form, only those that the YAML (or `defaults:`)
     /// sets, in the SCIM schema's order: `externalId`, `displayName`, `name` {…},
     /// `nickName`, `title`, `userType`, `preferredLanguage`, `locale`, `timezone`,
@@ -211,8 +211,9 @@ pub struct DeclaredGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberName {
     /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML),
-    /// shared by every group that lists the user (a million memberships are a million
-    /// pointers, not a million strings).
+    /// shared with [`DeclaredUser::user_name`] by every group that lists the user (a
+    /// million memberships are a million pointers, not a million strings, and the diff
+    /// finds the user by the pointer).
     User(std::sync::Arc<str>),
     /// A declared group's displayName (`group:NAME` or `{group: NAME}` in the YAML).
     Group(std::sync::Arc<str>),

@@ -108,7 +108,7 @@ mod tests {
             .collect();
         let declared = crate::config::load_files("out", &files).expect("the export loads");
         assert_eq!(declared.users.len(), 2);
-        assert_eq!(declared.users[0].user_name, "a@acme.test");
+        assert_eq!(&*declared.users[0].user_name, "a@acme.test");
         assert_eq!(
             declared.users[0].attributes["displayName"],
             serde_json::json!("Ann \"The\" Lee")

@@ -16,6 +16,7 @@
 mod dangling;
 mod error;
 mod id_hash;
+pub(crate) use id_hash::{IdHashMap, IdHashSet, id_hash_map, id_hash_set};
 mod member_ids;
 mod members;
 mod page;

@@ -28,7 +28,7 @@ pub(crate) fn decide_creates(
     errors: &mut Vec<MatchError>,
 ) {
     for change in creates.iter_mut() {
-        let Some(user) = users.iter().find(|u| u.user_name == change.name) else {
+        let Some(user) = users.iter().find(|u| *u.user_name == *change.name) else {
             continue;
         };
         let Some(email) = super::matching::declared_primary_email(user) else {

@@ -27,7 +27,7 @@ use super::change::{
 use super::compare::attribute_changes;
 use super::fingerprint::{group_fingerprint, user_fingerprint};
 use super::guards::{self, GroupOutcome, ProtectedRemoval};
-use super::matching::{self, How, PlanErrors};
+use super::matching::{self, How, PlanErrors, fold};
 use super::members::{self, Directory, Resolved};
 use super::model::{
     Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanPolicy, PlanTarget, Scope, Summary, Unmanaged,
@@ -112,9 +112,15 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
 
     // 2. Matching.
     let mut users: Vec<&DeclaredUser> = declared.users.iter().collect();
-    users.sort_by_cached_key(|u| (u.user_name.to_lowercase(), u.user_name.clone()));
+    users.sort_by_cached_key(|u| {
+        let u: &DeclaredUser = u;
+        (fold(&u.user_name), &*u.user_name)
+    });
     let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
-    groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.display_name.clone()));
+    groups.sort_by_cached_key(|g| {
+        let g: &DeclaredGroup = g;
+        (fold(&g.display_name), g.display_name.as_str())
+    });
     let user_matches = matching::match_users(
         &users,
         &live.users,
@@ -181,13 +187,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             .clone()
             .map(|i| {
                 let user = users[i];
-                let protected = protected_users.contains(&user.user_name.to_lowercase());
+                let protected = protected_users.contains(fold(&user.user_name).as_ref());
                 match &user_matches.found[i] {
                     None => Err(create_user(user, &directory, protected)),
                     Some((l, how)) => {
                         let live_user = &live.users[*l];
                         let protected = protected
-                            || protected_users.contains(&live_user.user_name.to_lowercase());
+                            || protected_users.contains(fold(&live_user.user_name).as_ref());
                         Ok(update_user(user, live_user, how, &directory, protected))
                     }
                 }
@@ -252,14 +258,14 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         .zip(member_changes.into_iter().flatten())
     {
         let address = format!("group {}", group.display_name);
-        let mut protected = protected_groups.contains(&group.display_name.to_lowercase());
+        let mut protected = protected_groups.contains(fold(&group.display_name).as_ref());
         let Some((l, how)) = found else {
             let members = members::created_members(group, &directory);
             group_creates.push(create_group(group, members, protected));
             continue;
         };
         let live_group = &live.groups[*l];
-        protected = protected || protected_groups.contains(&live_group.display_name.to_lowercase());
+        protected = protected || protected_groups.contains(fold(&live_group.display_name).as_ref());
         let resource = live_group.resource();
         let (member_changes, member_notes) = computed.unwrap_or_default();
         notes.extend(member_notes);
@@ -373,7 +379,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         if ignored_users[i] || user_matches.claimed[i] {
             continue;
         }
-        let protected = protected_users.contains(&user.user_name.to_lowercase());
+        let protected = protected_users.contains(fold(&user.user_name).as_ref());
         match unmanaged_user(user, policy.unmanaged_users, &context.target, protected) {
             Some(change) => destroys.push(change),
             None => unmanaged.users.push(UnmanagedObject {
@@ -387,7 +393,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             continue;
         }
         if policy.unmanaged_groups == UnmanagedGroups::Delete {
-            let protected = protected_groups.contains(&group.display_name.to_lowercase());
+            let protected = protected_groups.contains(fold(&group.display_name).as_ref());
             destroys.push(delete_group(group, &directory, protected));
         } else {
             unmanaged.groups.push(UnmanagedObject {
@@ -518,7 +524,7 @@ fn protected_removals(
         for member in &change.members.remove {
             if member.r#type == MemberType::User
                 && let Some(name) = &member.name
-                && protected_users.contains(&name.to_lowercase())
+                && protected_users.contains(fold(name).as_ref())
             {
                 removals.push(ProtectedRemoval {
                     user: name.clone(),
@@ -569,7 +575,7 @@ fn create_user(user: &DeclaredUser, directory: &Directory<'_>, protected: bool) 
     Change {
         address: format!("user {}", user.user_name),
         resource: ResourceType::User,
-        name: user.user_name.clone(),
+        name: user.user_name.to_string(),
         action: Action::Create,
         id: None,
         reason: "declared, and not in the directory".to_string(),
@@ -604,23 +610,29 @@ fn update_user(
     directory: &Directory<'_>,
     protected: bool,
 ) -> Option<Change> {
-    let resource = live.resource();
+    // Only the live attributes that are compared (by any case of their name, as
+    // `attribute` finds them): the same comparison as on the whole resource.
+    let compared_attributes = live.json.to_value_where(|key| {
+        user.attributes.keys().any(|k| k.eq_ignore_ascii_case(key))
+            || (user.manager.is_some() && key.eq_ignore_ascii_case(ENTERPRISE_USER))
+    });
     let mut attributes = Vec::new();
     if !live.user_name.eq_ignore_ascii_case(&user.user_name) {
         attributes.push(AttributeChange {
             path: "userName".to_string(),
             old: Some(Value::String(live.user_name.clone())),
-            new: Value::String(user.user_name.clone()),
+            new: Value::String(user.user_name.to_string()),
         });
     }
-    attributes.extend(attribute_changes(&user.attributes, &resource));
+    attributes.extend(attribute_changes(&user.attributes, &compared_attributes));
     let manager = user
         .manager
         .as_deref()
-        .and_then(|m| manager_change(&resource, directory.user_ref(m), directory));
+        .and_then(|m| manager_change(&compared_attributes, directory.user_ref(m), directory));
     if attributes.is_empty() && manager.is_none() {
         return None;
     }
+    let resource = live.resource();
     let mut compared: Vec<String> = user.attributes.keys().cloned().collect();
     if user.manager.is_some() {
         compared.push(format!("{ENTERPRISE_USER}:manager"));
@@ -655,7 +667,7 @@ fn update_user(
     Some(Change {
         address: format!("user {}", user.user_name),
         resource: ResourceType::User,
-        name: user.user_name.clone(),
+        name: user.user_name.to_string(),
         action,
         id: Some(live.id.to_string()),
         reason,

@@ -9,15 +9,17 @@
 //!
 //! Live objects that `policy.ignore` covers are taken out before matching. Pure.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::fmt;
+
+use rustc_hash::FxHashSet;
 
 use miette::Diagnostic;
 use serde_json::Value;
 
 use super::model::{Note, NoteKind};
 use crate::config::{DeclaredGroup, DeclaredUser, MatchUsersBy, Origin};
-use crate::live::{LiveGroup, LiveUser};
+use crate::live::{IdHashMap, LiveGroup, LiveUser, id_hash_map};
 use crate::scim::{as_bool, attribute, string_attribute};
 
 /// How a declared entry found its live object.
@@ -206,29 +208,67 @@ impl Diagnostic for PlanErrors {
     }
 }
 
-/// Lower-cased, for case-insensitive keys.
-fn fold(text: &str) -> String {
-    text.to_lowercase()
+/// Lower-cased, for case-insensitive keys; borrowed when already lower-case ASCII (most
+/// names), so that matching 100 000 users allocates no copy of them.
+pub(crate) fn fold(text: &str) -> Cow<'_, str> {
+    if !text.is_ascii() {
+        return Cow::Owned(text.to_lowercase());
+    }
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The live objects that hold one key: one (the usual case, without an allocation) or
+/// several.
+#[derive(Debug)]
+enum Holders {
+    One([usize; 1]),
+    Many(Vec<usize>),
+}
+
+impl Holders {
+    fn push(&mut self, index: usize) {
+        match self {
+            Holders::One([first]) => *self = Holders::Many(vec![*first, index]),
+            Holders::Many(all) => all.push(index),
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Holders::One(one) => one,
+            Holders::Many(all) => all,
+        }
+    }
 }
 
 /// Live objects by a key, each list sorted by id (the smallest id is the "first").
-fn index_by<T>(
-    items: &[T],
+fn index_by<'t, T>(
+    items: &'t [T],
     eligible: &[bool],
-    key: impl Fn(&T) -> Option<String>,
+    key: impl Fn(&'t T) -> Option<Cow<'t, str>>,
     id: impl Fn(&T) -> &str,
-) -> HashMap<String, Vec<usize>> {
-    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+) -> IdHashMap<Cow<'t, str>, Holders> {
+    // Seeded: the keys are names a server chose.
+    let mut index: IdHashMap<Cow<'t, str>, Holders> = id_hash_map(items.len());
     for (i, item) in items.iter().enumerate() {
         if !eligible[i] {
             continue;
         }
         if let Some(k) = key(item) {
-            index.entry(k).or_default().push(i);
+            index
+                .entry(k)
+                .and_modify(|holders| holders.push(i))
+                .or_insert(Holders::One([i]));
         }
     }
-    for found in index.values_mut() {
-        found.sort_by(|a, b| id(&items[*a]).cmp(id(&items[*b])));
+    for holders in index.values_mut() {
+        if let Holders::Many(found) = holders {
+            found.sort_by(|a, b| id(&items[*a]).cmp(id(&items[*b])));
+        }
     }
     index
 }
@@ -236,7 +276,7 @@ fn index_by<T>(
 /// Notes for live names held by several objects (the first by id is the one matched).
 fn duplicate_notes<T>(
     items: &[T],
-    by_name: &HashMap<String, Vec<usize>>,
+    by_name: &IdHashMap<Cow<'_, str>, Holders>,
     name: impl Fn(&T) -> &str,
     id: impl Fn(&T) -> &str,
     plural: &str,
@@ -244,6 +284,7 @@ fn duplicate_notes<T>(
 ) {
     let mut duplicates: Vec<(String, Vec<String>)> = by_name
         .values()
+        .map(Holders::as_slice)
         .filter(|found| found.len() > 1)
         .map(|found| {
             (
@@ -348,13 +389,9 @@ impl<'a, D, L> Run<'a, D, L> {
             &format!("{}s", k.noun),
             notes,
         );
-        let current: std::collections::HashSet<String> = k
-            .declared
-            .iter()
-            .map(|d| fold((k.declared_name)(d)))
-            .collect();
         for (d, entry) in k.declared.iter().enumerate() {
             if let Some(found) = by_name.get(&fold((k.declared_name)(entry))) {
+                let found = found.as_slice();
                 for former in (k.previously)(entry) {
                     if by_name.contains_key(&fold(former)) {
                         notes.push(Note {
@@ -371,6 +408,14 @@ impl<'a, D, L> Run<'a, D, L> {
                 self.claimed_by[found[0]] = Some(d);
             }
         }
+        if k.declared.iter().all(|d| (k.previously)(d).is_empty()) {
+            return;
+        }
+        let current: FxHashSet<Cow<'_, str>> = k
+            .declared
+            .iter()
+            .map(|d| fold((k.declared_name)(d)))
+            .collect();
         for (d, entry) in k.declared.iter().enumerate() {
             if self.found[d].is_some() {
                 continue;
@@ -380,7 +425,7 @@ impl<'a, D, L> Run<'a, D, L> {
                 (!current.contains(&key))
                     .then(|| by_name.get(&key))
                     .flatten()
-                    .map(|found| (found[0], former.clone()))
+                    .map(|found| (found.as_slice()[0], former.clone()))
             });
             if let Some((l, former)) = former
                 && self.claimed_by[l].is_none()
@@ -395,7 +440,7 @@ impl<'a, D, L> Run<'a, D, L> {
     fn by_key(
         &mut self,
         key: &'static str,
-        live_key: impl Fn(&L) -> Option<String>,
+        live_key: impl Fn(&'a L) -> Option<Cow<'a, str>>,
         declared_key: impl Fn(&D) -> Option<String>,
         how: fn(String) -> How,
     ) {
@@ -411,7 +456,7 @@ impl<'a, D, L> Run<'a, D, L> {
             let Some(value) = declared_key(entry) else {
                 continue;
             };
-            let Some(candidates) = index.get(&value) else {
+            let Some(candidates) = index.get(value.as_str()).map(Holders::as_slice) else {
                 continue;
             };
             if candidates.len() > 1 {
@@ -492,7 +537,7 @@ pub(crate) fn match_users(
         declared,
         live,
         eligible,
-        declared_name: |d: &DeclaredUser| d.user_name.as_str(),
+        declared_name: |d: &DeclaredUser| &*d.user_name,
         previously: |d: &DeclaredUser| d.previously.as_slice(),
         origin: |d: &DeclaredUser| &d.origin,
         live_name: |l: &LiveUser| l.user_name.as_str(),
@@ -504,13 +549,17 @@ pub(crate) fn match_users(
             MatchUsersBy::UserName => {}
             MatchUsersBy::Email => run.by_key(
                 "email",
-                |l: &LiveUser| live_primary_email(&l.resource()).map(|e| fold(&e)),
-                |d: &DeclaredUser| declared_primary_email(d).map(|e| fold(&e)),
+                |l: &LiveUser| {
+                    live_primary_email(&l.resource()).map(|e| Cow::Owned(fold(&e).into_owned()))
+                },
+                |d: &DeclaredUser| declared_primary_email(d).map(|e| fold(&e).into_owned()),
                 How::Email,
             ),
             MatchUsersBy::ExternalId => run.by_key(
                 "externalId",
-                |l: &LiveUser| string_attribute(&l.resource(), "externalId").map(str::to_string),
+                |l: &LiveUser| {
+                    string_attribute(&l.resource(), "externalId").map(|e| Cow::Owned(e.to_string()))
+                },
                 |d: &DeclaredUser| {
                     d.attributes
                         .get("externalId")
@@ -546,7 +595,9 @@ pub(crate) fn match_groups(
     run.by_names(notes);
     run.by_key(
         "externalId",
-        |l: &LiveGroup| string_attribute(&l.resource(), "externalId").map(str::to_string),
+        |l: &LiveGroup| {
+            string_attribute(&l.resource(), "externalId").map(|e| Cow::Owned(e.to_string()))
+        },
         |d: &DeclaredGroup| d.external_id.clone(),
         How::ExternalId,
     );

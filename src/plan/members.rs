@@ -12,13 +12,14 @@
 //! Pure.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::change::{MemberRef, MemberType};
 use super::model::{Note, NoteKind};
 use crate::config::{DeclaredGroup, MemberName, Membership};
-use crate::live::{Live, LiveGroup};
+use crate::live::{IdHashMap, IdHashSet, Live, LiveGroup, id_hash_map, id_hash_set};
 use crate::scim::ScimId;
 
 /// A live object a member value can point at.
@@ -34,12 +35,25 @@ struct Target<'a> {
 
 /// What member values and member names resolve to.
 pub(crate) struct Directory<'a> {
-    by_id: FxHashMap<&'a str, Target<'a>>,
+    /// Seeded: the keys are ids a server chose.
+    by_id: IdHashMap<&'a str, Target<'a>>,
     /// Lower-cased id → the ids that fold to it; built the first time an exact lookup
     /// fails.
     by_folded_id: std::sync::OnceLock<HashMap<String, Vec<&'a str>>>,
     /// Declared userName (as declared) → the live id, `None` when the plan creates it.
     users: FxHashMap<&'a str, Option<&'a str>>,
+    /// The same by the address of the declared userName's shared text, which every
+    /// member naming the user shares (see [`MemberName::User`]): a million member
+    /// lookups hash an address instead of reading a million names. A member name held
+    /// elsewhere is found by its text in `users`.
+    users_by_address: FxHashMap<usize, u32>,
+    /// By the slot `users_by_address` gives: the live id.
+    user_ids: Vec<Option<&'a str>>,
+    /// The same ids packed one after another (`user_id_ends[slot]` ends each), so that
+    /// checking a million memberships reads one small buffer instead of a hundred
+    /// thousand separately allocated ids.
+    packed_user_ids: String,
+    user_id_ends: Vec<usize>,
     /// Declared displayName → the live id, `None` when the plan creates or replaces it.
     groups: FxHashMap<&'a str, Option<&'a str>>,
     /// Member values the read proved absent (the only dangling ones that may go).
@@ -69,10 +83,7 @@ impl<'a> Directory<'a> {
         ignored_users: &[bool],
         ignored_groups: &[bool],
     ) -> Directory<'a> {
-        let mut by_id = FxHashMap::with_capacity_and_hasher(
-            live.users.len() + live.groups.len(),
-            rustc_hash::FxBuildHasher,
-        );
+        let mut by_id = id_hash_map(live.users.len() + live.groups.len());
         for (i, user) in live.users.iter().enumerate() {
             by_id.insert(
                 user.id.as_str(),
@@ -99,14 +110,23 @@ impl<'a> Directory<'a> {
             by_id,
             by_folded_id: std::sync::OnceLock::new(),
             users: FxHashMap::default(),
+            users_by_address: FxHashMap::default(),
+            user_ids: Vec::new(),
+            packed_user_ids: String::new(),
+            user_id_ends: Vec::new(),
             groups: FxHashMap::default(),
             absent: &live.absent_member_ids,
         }
     }
 
     /// Record what a declared user resolves to.
-    pub(crate) fn declare_user(&mut self, user_name: &'a str, id: Option<&'a str>) {
+    pub(crate) fn declare_user(&mut self, user_name: &'a Arc<str>, id: Option<&'a str>) {
         self.users.insert(user_name, id);
+        let slot = u32::try_from(self.user_ids.len()).unwrap_or(u32::MAX);
+        self.users_by_address.insert(address(user_name), slot);
+        self.user_ids.push(id);
+        self.packed_user_ids.push_str(id.unwrap_or_default());
+        self.user_id_ends.push(self.packed_user_ids.len());
     }
 
     /// Record what a declared group resolves to.
@@ -132,9 +152,31 @@ impl<'a> Directory<'a> {
     /// plan).
     fn declared_id(&self, member: &MemberName) -> Option<&'a str> {
         match member {
-            MemberName::User(name) => self.users.get(&**name).copied().flatten(),
+            MemberName::User(name) => match self.users_by_address.get(&address(name)) {
+                Some(slot) => self.user_ids.get(*slot as usize).copied().flatten(),
+                None => self.users.get(&**name).copied().flatten(),
+            },
             MemberName::Group(name) => self.groups.get(&**name).copied().flatten(),
         }
+    }
+
+    /// [`declared_id`](Self::declared_id), read from the packed copy for users.
+    fn declared_id_packed(&self, member: &MemberName) -> Option<&str> {
+        if let MemberName::User(name) = member
+            && let Some(&slot) = self.users_by_address.get(&address(name))
+        {
+            let slot = slot as usize;
+            self.user_ids.get(slot)?.as_ref()?;
+            let start = if slot == 0 {
+                0
+            } else {
+                self.user_id_ends[slot - 1]
+            };
+            return self
+                .packed_user_ids
+                .get(start..*self.user_id_ends.get(slot)?);
+        }
+        self.declared_id(member)
     }
 
     fn declared_ref(&self, member: &MemberName) -> MemberRef {
@@ -193,6 +235,11 @@ impl<'a> Directory<'a> {
     }
 }
 
+/// The address of a shared name's text: the same for every clone of one `Arc`.
+fn address(name: &Arc<str>) -> usize {
+    Arc::as_ptr(name).cast::<u8>() as usize
+}
+
 /// The member changes of a live group that a declared group matched.
 #[derive(Debug, Default)]
 pub(crate) struct GroupMembers {
@@ -225,9 +272,12 @@ pub(crate) fn group_members(
         result.after = live.members.len();
         return result;
     };
+    if !keep_refs && has_exactly(live, wanted, declared.membership, directory) {
+        result.after = live.members.len();
+        return result;
+    }
     // The live members, by the id of the object each one resolves to.
-    let mut present: FxHashSet<&str> =
-        FxHashSet::with_capacity_and_hasher(live.members.len(), rustc_hash::FxBuildHasher);
+    let mut present: IdHashSet<&str> = id_hash_set(live.members.len());
     let resolved: Vec<(&str, Resolved<'_>)> = live
         .members
         .iter()
@@ -238,8 +288,7 @@ pub(crate) fn group_members(
             present.insert(id);
         }
     }
-    let mut wanted_ids: FxHashSet<&str> =
-        FxHashSet::with_capacity_and_hasher(wanted.len(), rustc_hash::FxBuildHasher);
+    let mut wanted_ids: IdHashSet<&str> = id_hash_set(wanted.len());
     for member in wanted {
         match directory.declared_id(member) {
             Some(id) => {
@@ -317,6 +366,32 @@ pub(crate) fn group_members(
     result.remove = sorted(result.remove);
     result.keep = sorted(result.keep);
     result
+}
+
+/// Whether the live group already has the declared members: each one by its exact
+/// live id, and (for an authoritative group) no other. Most groups of a plan are so, and
+/// this is the cheap way to tell (one small set of the group's own ids); any other group
+/// takes the full comparison.
+fn has_exactly(
+    live: &LiveGroup,
+    wanted: &[MemberName],
+    membership: Membership,
+    directory: &Directory<'_>,
+) -> bool {
+    let exact = match membership {
+        Membership::Authoritative => wanted.len() == live.members.len(),
+        Membership::Additive => wanted.len() <= live.members.len(),
+    };
+    if !exact {
+        return false;
+    }
+    let mut present: IdHashSet<&str> = id_hash_set(live.members.len());
+    present.extend(live.members.iter());
+    wanted.iter().all(|member| {
+        directory
+            .declared_id_packed(member)
+            .is_some_and(|id| present.contains(id))
+    })
 }
 
 /// The members of a group this plan creates.

@@ -70,7 +70,7 @@ users:
 "#,
     );
     let alice = &declared.users[1];
-    assert_eq!(alice.user_name, "Alice@Acme.test");
+    assert_eq!(&*alice.user_name, "Alice@Acme.test");
     assert_eq!(alice.manager.as_deref(), Some("boss@acme.test"));
     assert_eq!(alice.previously, ["alice.old@acme.test"]);
     assert_eq!(
@@ -293,7 +293,7 @@ users:
     userName: b@acme.test
 ",
     );
-    assert_eq!(declared.users[1].user_name, "b@acme.test");
+    assert_eq!(&*declared.users[1].user_name, "b@acme.test");
     assert_eq!(declared.users[1].attributes["title"], json!("Engineer"));
 }
 
@@ -321,11 +321,7 @@ fn included_files_load_in_sorted_order_from_disk_and_memory() {
     let from_disk = load_dir(dir.path()).expect("valid");
     let from_memory = load_files("cfg", &files).expect("valid");
     for declared in [&from_disk, &from_memory] {
-        let names: Vec<&str> = declared
-            .users
-            .iter()
-            .map(|u| u.user_name.as_str())
-            .collect();
+        let names: Vec<&str> = declared.users.iter().map(|u| &*u.user_name).collect();
         assert_eq!(names, ["a@acme.test", "b@acme.test"]);
         assert_eq!(declared.groups[0].members.as_ref().map(Vec::len), Some(2));
         assert!(

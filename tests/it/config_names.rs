@@ -80,11 +80,7 @@ policy:
   protected_users: ["bob@x.test "]
 "#,
     );
-    let names: Vec<&str> = declared
-        .users
-        .iter()
-        .map(|u| u.user_name.as_str())
-        .collect();
+    let names: Vec<&str> = declared.users.iter().map(|u| &*u.user_name).collect();
     assert_eq!(names, ["bob@x.test ", "bob@x.test"]);
     assert_eq!(declared.users[1].manager.as_deref(), Some("bob@x.test "));
     assert_eq!(declared.groups[0].display_name, " ops");

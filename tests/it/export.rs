@@ -73,11 +73,7 @@ fn exported_names_load_back_exactly() {
     for split in [Split::None, Split::Team] {
         let declared = load(&export(&live, &target(), split));
         let mut live_users: Vec<&str> = live.users.iter().map(|u| u.user_name.as_str()).collect();
-        let mut declared_users: Vec<&str> = declared
-            .users
-            .iter()
-            .map(|u| u.user_name.as_str())
-            .collect();
+        let mut declared_users: Vec<&str> = declared.users.iter().map(|u| &*u.user_name).collect();
         live_users.sort_unstable();
         declared_users.sort_unstable();
         assert_eq!(declared_users, live_users);
@@ -154,7 +150,7 @@ fn a_department_name_of_300_bytes_gets_a_safe_file_name_and_round_trips() {
     let a = declared
         .users
         .iter()
-        .find(|u| u.user_name == "a@x.test")
+        .find(|u| &*u.user_name == "a@x.test")
         .expect("a");
     assert_eq!(
         a.attributes[ENTERPRISE]["department"],

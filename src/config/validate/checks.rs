@@ -167,10 +167,7 @@ pub(super) fn policy(
     let protected_users = section.protected_users.unwrap_or_default();
     for name in &protected_users {
         if users.find(&name.value).is_none() {
-            let near = suggester.suggest(
-                &name.value,
-                users.declared.iter().map(|u| u.user_name.as_str()),
-            );
+            let near = suggester.suggest(&name.value, users.declared.iter().map(|u| &*u.user_name));
             problems.push(not_declared(root, name, "user", near));
         }
     }
@@ -187,10 +184,7 @@ pub(super) fn policy(
     let ignore = section.ignore.unwrap_or_default();
     let ignore_users = ignore.users.unwrap_or_default();
     let ignore_groups = ignore.groups.unwrap_or_default();
-    let declared_users = users
-        .declared
-        .iter()
-        .map(|u| (u.user_name.as_str(), &u.origin));
+    let declared_users = users.declared.iter().map(|u| (&*u.user_name, &u.origin));
     ignored_but_declared(
         root,
         &ignore_users,

@@ -43,7 +43,7 @@ pub(super) fn report_manager_cycles(
 }
 
 fn manager_cycle(users: &Users, cycle: &[usize]) -> ConfigError {
-    let name = |i: usize| users.declared[i].user_name.as_str();
+    let name = |i: usize| &*users.declared[i].user_name;
     let origin_of = |i: usize| {
         let extra = &users.extras[i];
         let loc = extra.manager.as_ref().map(|m| m.loc).unwrap_or_default();

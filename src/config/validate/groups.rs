@@ -122,7 +122,7 @@ pub(super) fn collect(
     let user_names: Vec<Arc<str>> = users
         .declared
         .iter()
-        .map(|u| Arc::from(u.user_name.as_str()))
+        .map(|u| Arc::clone(&u.user_name))
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let runs = parallel::split(kept, threads * 8);
@@ -311,7 +311,7 @@ fn resolve_members(
                     let candidates = users
                         .declared
                         .iter()
-                        .flat_map(|u| std::iter::once(u.user_name.as_str()).chain(u.emails()));
+                        .flat_map(|u| std::iter::once(&*u.user_name).chain(u.emails()));
                     let help = match suggester.suggest(name, candidates) {
                         Some(near) => format!(
                             "did you mean `{near}`? Members name declared users by userName or email"

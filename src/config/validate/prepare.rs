@@ -68,7 +68,7 @@ fn prepare(
         manager,
         previously,
         user: DeclaredUser {
-            user_name: entry.user_name.value,
+            user_name: std::sync::Arc::from(entry.user_name.value),
             attributes,
             manager: None,
             previously: Vec::new(),

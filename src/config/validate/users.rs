@@ -206,10 +206,10 @@ pub(super) fn resolve_managers(users: &mut Users, problems: &mut Vec<ConfigError
         let found = users.find(&manager.value);
         manager_of.push(found);
         if let Some(found) = found {
-            users.declared[index].manager = Some(users.declared[found].user_name.clone());
+            users.declared[index].manager = Some(users.declared[found].user_name.to_string());
         } else {
             let origin = Origin::of(&users.extras[index].file, manager.loc);
-            let help = match suggester.suggest(&manager.value, users.declared.iter().map(|u| u.user_name.as_str())) {
+            let help = match suggester.suggest(&manager.value, users.declared.iter().map(|u| &*u.user_name)) {
                 Some(near) => format!("did you mean `{near}`? A manager is a declared user, named by userName or email"),
                 None => "a manager is a declared user, named by userName or email: declare the manager, or remove `manager`".to_string(),
             };
