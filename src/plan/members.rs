@@ -12,7 +12,7 @@
 //! Pure.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -35,25 +35,31 @@ struct Target<'a> {
 
 /// What member values and member names resolve to.
 pub(crate) struct Directory<'a> {
-    /// Seeded: the keys are ids a server chose.
-    by_id: IdHashMap<&'a str, Target<'a>>,
+    live: &'a Live,
+    ignored_users: &'a [bool],
+    ignored_groups: &'a [bool],
+    /// Live users and groups by id; built on first use (a plan whose groups already
+    /// have their members never needs it). Seeded: the keys are ids a server chose.
+    by_id: OnceLock<IdHashMap<&'a str, Target<'a>>>,
     /// Lower-cased id → the ids that fold to it; built the first time an exact lookup
     /// fails.
-    by_folded_id: std::sync::OnceLock<HashMap<String, Vec<&'a str>>>,
-    /// Declared userName (as declared) → the live id, `None` when the plan creates it.
-    users: FxHashMap<&'a str, Option<&'a str>>,
-    /// The same by the address of the declared userName's shared text, which every
-    /// member naming the user shares (see [`MemberName::User`]): a million member
-    /// lookups hash an address instead of reading a million names. A member name held
-    /// elsewhere is found by its text in `users`.
+    by_folded_id: OnceLock<HashMap<String, Vec<&'a str>>>,
+    /// The declared users' slots by the address of the declared userName's shared
+    /// text, which every member naming the user shares (see [`MemberName::User`]): a
+    /// million member lookups hash an address instead of reading a million names.
     users_by_address: FxHashMap<usize, u32>,
-    /// By the slot `users_by_address` gives: the live id.
+    /// By slot: the declared userName.
+    user_names: Vec<&'a str>,
+    /// By slot: the live id, `None` when the plan creates the user.
     user_ids: Vec<Option<&'a str>>,
     /// The same ids packed one after another (`user_id_ends[slot]` ends each), so that
     /// checking a million memberships reads one small buffer instead of a hundred
     /// thousand separately allocated ids.
     packed_user_ids: String,
     user_id_ends: Vec<usize>,
+    /// Declared userName (as declared) → slot, for names held elsewhere (managers, a
+    /// member name that is not the declared user's own text); built on first use.
+    users_by_name: OnceLock<FxHashMap<&'a str, u32>>,
     /// Declared displayName → the live id, `None` when the plan creates or replaces it.
     groups: FxHashMap<&'a str, Option<&'a str>>,
     /// Member values the read proved absent (the only dangling ones that may go).
@@ -80,53 +86,85 @@ impl<'a> Directory<'a> {
     /// object `i`.
     pub(crate) fn new(
         live: &'a Live,
-        ignored_users: &[bool],
-        ignored_groups: &[bool],
+        ignored_users: &'a [bool],
+        ignored_groups: &'a [bool],
     ) -> Directory<'a> {
-        let mut by_id = id_hash_map(live.users.len() + live.groups.len());
-        for (i, user) in live.users.iter().enumerate() {
-            by_id.insert(
-                user.id.as_str(),
-                Target {
-                    id: user.id.as_str(),
-                    name: user.user_name.as_str(),
-                    r#type: MemberType::User,
-                    ignored: ignored_users[i],
-                },
-            );
-        }
-        for (i, group) in live.groups.iter().enumerate() {
-            by_id.insert(
-                group.id.as_str(),
-                Target {
-                    id: group.id.as_str(),
-                    name: group.display_name.as_str(),
-                    r#type: MemberType::Group,
-                    ignored: ignored_groups[i],
-                },
-            );
-        }
         Directory {
-            by_id,
-            by_folded_id: std::sync::OnceLock::new(),
-            users: FxHashMap::default(),
+            live,
+            ignored_users,
+            ignored_groups,
+            by_id: OnceLock::new(),
+            by_folded_id: OnceLock::new(),
             users_by_address: FxHashMap::default(),
+            user_names: Vec::new(),
             user_ids: Vec::new(),
             packed_user_ids: String::new(),
             user_id_ends: Vec::new(),
+            users_by_name: OnceLock::new(),
             groups: FxHashMap::default(),
             absent: &live.absent_member_ids,
         }
     }
 
+    fn by_id(&self) -> &IdHashMap<&'a str, Target<'a>> {
+        self.by_id.get_or_init(|| {
+            let live = self.live;
+            let mut by_id = id_hash_map(live.users.len() + live.groups.len());
+            for (i, user) in live.users.iter().enumerate() {
+                by_id.insert(
+                    user.id.as_str(),
+                    Target {
+                        id: user.id.as_str(),
+                        name: user.user_name.as_str(),
+                        r#type: MemberType::User,
+                        ignored: self.ignored_users.get(i).copied().unwrap_or(false),
+                    },
+                );
+            }
+            for (i, group) in live.groups.iter().enumerate() {
+                by_id.insert(
+                    group.id.as_str(),
+                    Target {
+                        id: group.id.as_str(),
+                        name: group.display_name.as_str(),
+                        r#type: MemberType::Group,
+                        ignored: self.ignored_groups.get(i).copied().unwrap_or(false),
+                    },
+                );
+            }
+            by_id
+        })
+    }
+
     /// Record what a declared user resolves to.
     pub(crate) fn declare_user(&mut self, user_name: &'a Arc<str>, id: Option<&'a str>) {
-        self.users.insert(user_name, id);
         let slot = u32::try_from(self.user_ids.len()).unwrap_or(u32::MAX);
         self.users_by_address.insert(address(user_name), slot);
+        self.user_names.push(user_name);
         self.user_ids.push(id);
         self.packed_user_ids.push_str(id.unwrap_or_default());
         self.user_id_ends.push(self.packed_user_ids.len());
+    }
+
+    /// The slot of a declared user, by its name's text.
+    fn slot_by_name(&self, user_name: &str) -> Option<usize> {
+        let by_name = self.users_by_name.get_or_init(|| {
+            let mut by_name = FxHashMap::default();
+            by_name.reserve(self.user_names.len());
+            for (slot, name) in self.user_names.iter().enumerate() {
+                by_name.insert(*name, u32::try_from(slot).unwrap_or(u32::MAX));
+            }
+            by_name
+        });
+        by_name.get(user_name).map(|slot| *slot as usize)
+    }
+
+    /// The slot of the declared user a member names.
+    fn slot_of(&self, user_name: &Arc<str>) -> Option<usize> {
+        match self.users_by_address.get(&address(user_name)) {
+            Some(slot) => Some(*slot as usize),
+            None => self.slot_by_name(user_name),
+        }
     }
 
     /// Record what a declared group resolves to.
@@ -136,7 +174,10 @@ impl<'a> Directory<'a> {
 
     /// The live id a declared user resolves to (`None`: created by this plan).
     pub(crate) fn user_id(&self, user_name: &str) -> Option<&'a str> {
-        self.users.get(user_name).copied().flatten()
+        self.user_ids
+            .get(self.slot_by_name(user_name)?)
+            .copied()
+            .flatten()
     }
 
     /// A declared user as a member (or manager) reference.
@@ -152,20 +193,15 @@ impl<'a> Directory<'a> {
     /// plan).
     fn declared_id(&self, member: &MemberName) -> Option<&'a str> {
         match member {
-            MemberName::User(name) => match self.users_by_address.get(&address(name)) {
-                Some(slot) => self.user_ids.get(*slot as usize).copied().flatten(),
-                None => self.users.get(&**name).copied().flatten(),
-            },
+            MemberName::User(name) => self.user_ids.get(self.slot_of(name)?).copied().flatten(),
             MemberName::Group(name) => self.groups.get(&**name).copied().flatten(),
         }
     }
 
     /// [`declared_id`](Self::declared_id), read from the packed copy for users.
     fn declared_id_packed(&self, member: &MemberName) -> Option<&str> {
-        if let MemberName::User(name) = member
-            && let Some(&slot) = self.users_by_address.get(&address(name))
-        {
-            let slot = slot as usize;
+        if let MemberName::User(name) = member {
+            let slot = self.slot_of(name)?;
             self.user_ids.get(slot)?.as_ref()?;
             let start = if slot == 0 {
                 0
@@ -194,16 +230,16 @@ impl<'a> Directory<'a> {
     /// A live member value (or a manager id): its object, by exact id, else by an id
     /// that differs only in case when exactly one object has it.
     pub(crate) fn resolve(&self, value: &str) -> Resolved<'a> {
-        let target = self.by_id.get(value).copied().or_else(|| {
+        let target = self.by_id().get(value).copied().or_else(|| {
             let folded = self.by_folded_id.get_or_init(|| {
                 let mut index: HashMap<String, Vec<&'a str>> = HashMap::new();
-                for id in self.by_id.keys() {
+                for id in self.by_id().keys() {
                     index.entry(id.to_lowercase()).or_default().push(id);
                 }
                 index
             });
             match folded.get(&value.to_lowercase()).map(Vec::as_slice) {
-                Some([only]) => self.by_id.get(only).copied(),
+                Some([only]) => self.by_id().get(only).copied(),
                 _ => None,
             }
         });
