@@ -168,7 +168,8 @@ pub struct DeclaredUser {
     /// Only names that can take effect (not the user's own, not repeated, not another
     /// declared user's; no two users share one).
     pub previously: Vec<String>,
-    /// Where the userName is written.
+    /// Where the userName is written: the file's path and the position (the model does
+    /// not keep the file's text, so this names a place but shows no snippet).
     pub origin: Origin,
 }
 
@@ -203,7 +204,7 @@ pub struct DeclaredGroup {
     /// Former displayNames: a live group found under one of these is renamed (only
     /// names that can take effect, as for users).
     pub previously: Vec<String>,
-    /// Where the displayName is written.
+    /// Where the displayName is written (named, without the file's text, as for users).
     pub origin: Origin,
 }
 

@@ -24,7 +24,7 @@ use super::declared::Declared;
 use super::diagnostic::{ConfigError, ConfigErrors};
 use super::kind::{ConfigErrorKind, Severity};
 use super::load::Loaded;
-use super::origin::Origin;
+use super::origin::{Origin, SourceFile};
 
 /// Validate the loaded files (the root file first) and build the declared model.
 /// `problems` are those found while reading and decoding.
@@ -98,9 +98,30 @@ fn finish(
         .partition(|p| p.severity == Severity::Warning);
     if errors.is_empty() {
         declared.warnings = warnings;
+        release_texts(&mut declared);
         Ok(declared)
     } else {
         Err(ConfigErrors { errors, warnings })
+    }
+}
+
+/// Point the declared entries' origins at their files without the files' texts: past
+/// validation an origin is only ever named (`path:line:column`), and a plan must not hold
+/// a 50 MB configuration's text while it reads and compares (the warnings keep the
+/// texts they show).
+fn release_texts(declared: &mut Declared) {
+    let mut named: HashMap<String, SourceFile> = HashMap::new();
+    let mut release = |origin: &mut Origin| {
+        let file = named
+            .entry(origin.file.path.to_string())
+            .or_insert_with(|| SourceFile::new(origin.file.path.clone(), ""));
+        origin.file = file.clone();
+    };
+    for user in &mut declared.users {
+        release(&mut user.origin);
+    }
+    for group in &mut declared.groups {
+        release(&mut group.origin);
     }
 }
 
