@@ -47,16 +47,15 @@ pub(crate) struct Directory<'a> {
     /// The declared users' slots by the address of the declared userName's shared
     /// text, which every member naming the user shares (see [`MemberName::User`]): a
     /// million member lookups hash an address instead of reading a million names.
-    users_by_address: FxHashMap<usize, u32>,
+    users_by_address: FxHashMap<usize, Slot>,
     /// By slot: the declared userName.
     user_names: Vec<&'a str>,
     /// By slot: the live id, `None` when the plan creates the user.
     user_ids: Vec<Option<&'a str>>,
-    /// The same ids packed one after another (`user_id_ends[slot]` ends each), so that
-    /// checking a million memberships reads one small buffer instead of a hundred
+    /// The same ids packed one after another (each [`Slot`] says where its id is), so
+    /// that checking a million memberships reads one small buffer instead of a hundred
     /// thousand separately allocated ids.
     packed_user_ids: String,
-    user_id_ends: Vec<usize>,
     /// Declared userName (as declared) → slot, for names held elsewhere (managers, a
     /// member name that is not the declared user's own text); built on first use.
     users_by_name: OnceLock<FxHashMap<&'a str, u32>>,
@@ -64,6 +63,17 @@ pub(crate) struct Directory<'a> {
     groups: FxHashMap<&'a str, Option<&'a str>>,
     /// Member values the read proved absent (the only dangling ones that may go).
     absent: &'a BTreeSet<ScimId>,
+}
+
+/// Where a declared user is in the directory's tables, and its live id in the packed
+/// copy (one lookup finds both).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    index: u32,
+    start: u32,
+    end: u32,
+    /// The plan creates the user (it has no live id).
+    created: bool,
 }
 
 /// A live member value, resolved.
@@ -99,7 +109,6 @@ impl<'a> Directory<'a> {
             user_names: Vec::new(),
             user_ids: Vec::new(),
             packed_user_ids: String::new(),
-            user_id_ends: Vec::new(),
             users_by_name: OnceLock::new(),
             groups: FxHashMap::default(),
             absent: &live.absent_member_ids,
@@ -138,12 +147,18 @@ impl<'a> Directory<'a> {
 
     /// Record what a declared user resolves to.
     pub(crate) fn declare_user(&mut self, user_name: &'a Arc<str>, id: Option<&'a str>) {
-        let slot = u32::try_from(self.user_ids.len()).unwrap_or(u32::MAX);
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let start = narrow(self.packed_user_ids.len());
+        self.packed_user_ids.push_str(id.unwrap_or_default());
+        let slot = Slot {
+            index: narrow(self.user_ids.len()),
+            start,
+            end: narrow(self.packed_user_ids.len()),
+            created: id.is_none(),
+        };
         self.users_by_address.insert(address(user_name), slot);
         self.user_names.push(user_name);
         self.user_ids.push(id);
-        self.packed_user_ids.push_str(id.unwrap_or_default());
-        self.user_id_ends.push(self.packed_user_ids.len());
     }
 
     /// The slot of a declared user, by its name's text.
@@ -162,7 +177,7 @@ impl<'a> Directory<'a> {
     /// The slot of the declared user a member names.
     fn slot_of(&self, user_name: &Arc<str>) -> Option<usize> {
         match self.users_by_address.get(&address(user_name)) {
-            Some(slot) => Some(*slot as usize),
+            Some(slot) => Some(slot.index as usize),
             None => self.slot_by_name(user_name),
         }
     }
@@ -200,17 +215,15 @@ impl<'a> Directory<'a> {
 
     /// [`declared_id`](Self::declared_id), read from the packed copy for users.
     fn declared_id_packed(&self, member: &MemberName) -> Option<&str> {
-        if let MemberName::User(name) = member {
-            let slot = self.slot_of(name)?;
-            self.user_ids.get(slot)?.as_ref()?;
-            let start = if slot == 0 {
-                0
-            } else {
-                self.user_id_ends[slot - 1]
-            };
-            return self
-                .packed_user_ids
-                .get(start..*self.user_id_ends.get(slot)?);
+        if let MemberName::User(name) = member
+            && let Some(slot) = self.users_by_address.get(&address(name))
+        {
+            return (!slot.created)
+                .then(|| {
+                    self.packed_user_ids
+                        .get(slot.start as usize..slot.end as usize)
+                })
+                .flatten();
         }
         self.declared_id(member)
     }

@@ -226,6 +226,38 @@ groups:
 }
 
 #[test]
+fn a_group_with_as_many_members_but_one_other_is_changed() {
+    // The same count of members, one of them another user: not "already so".
+    let config = r"
+users:
+  - userName: a@x.test
+  - userName: b@x.test
+  - userName: c@x.test
+groups:
+  - displayName: ops
+    members: [a@x.test, b@x.test]
+  - displayName: dev
+    membership: additive
+    members: [a@x.test]
+";
+    let live = live(
+        json!([{"id": "u1", "userName": "a@x.test"}, {"id": "u2", "userName": "b@x.test"}, {"id": "u3", "userName": "c@x.test"}]),
+        json!([
+            {"id": "g1", "displayName": "ops", "members": [{"value": "u1"}, {"value": "u3"}]},
+            {"id": "g2", "displayName": "dev", "members": [{"value": "u3"}, {"value": "u1"}]}
+        ]),
+    );
+    let plan = plan(&declared(config), &live);
+    let ops = change(&plan, "group ops");
+    assert_eq!(names(&ops.members.add), vec![Some("b@x.test")]);
+    assert_eq!(names(&ops.members.remove), vec![Some("c@x.test")]);
+    assert!(
+        plan.changes.iter().all(|c| c.address != "group dev"),
+        "an additive group that has its members (and others) is left alone"
+    );
+}
+
+#[test]
 fn the_same_inputs_give_the_same_plan() {
     let live = live(
         json!([{"id": "u9", "userName": "z@acme.test"}, {"id": "u8", "userName": "y@acme.test"}]),
