@@ -236,6 +236,13 @@ pub fn stdout() -> Redacting<io::StdoutLock<'static>> {
     Redacting::new(io::stdout().lock())
 }
 
+/// Standard output for a document written at once (a plan, an outcome report): redacted
+/// and buffered, so that a 50 MB plan goes out in large blocks instead of a system call
+/// a line. Everything is written by the time the writer is flushed or dropped.
+pub fn stdout_document() -> Redacting<io::BufWriter<io::StdoutLock<'static>>> {
+    Redacting::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()))
+}
+
 /// Standard error, redacted (locked for as long as the writer lives).
 pub fn stderr() -> Redacting<io::StderrLock<'static>> {
     Redacting::new(io::stderr().lock())

@@ -228,7 +228,7 @@ pub(super) fn report_outcome(
     output: Output,
     format: OutcomeFormat,
 ) -> Result<u8, Failure> {
-    let mut stdout = crate::secret::stdout();
+    let mut stdout = crate::secret::stdout_document();
     match format {
         OutcomeFormat::Json => {
             let mut text =
@@ -238,6 +238,8 @@ pub(super) fn report_outcome(
         }
         OutcomeFormat::Human => human_report(plan, report, output.stdout, &mut stdout),
     }
+    let _ = stdout.flush();
+    drop(stdout);
     if report.complete() {
         return Ok(exit::OK);
     }

@@ -13,12 +13,21 @@ macro_rules! note {
 }
 
 /// Free `value` on another thread: a large directory and configuration take a
-/// noticeable part of a second to free, which the command need not wait for (the
-/// process may well exit first, which frees everything at once).
+/// noticeable part of a second to free, which the command need not wait for (for a
+/// command that goes on, e.g. an apply; one that is about to end leaves its data to the
+/// exit instead, [`leave_to_exit`]).
 pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new()
         .name("drop".into())
         .spawn(move || drop(value));
+}
+
+/// Leave `value` for the process exit to free: a large directory, configuration or plan
+/// takes a noticeable part of a second of CPU to free piece by piece, and the command is
+/// about to end, which frees all of it at once. Only for plain data (nothing whose drop
+/// closes, writes or releases anything but memory) that the command no longer needs.
+pub(crate) fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 mod apply_run;

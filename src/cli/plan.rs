@@ -172,7 +172,7 @@ fn scope_of(args: &ScopeArgs) -> Result<Option<Scope>, Failure> {
 
 /// Write the plan on stdout in `format` (per person with `--by person`).
 fn print(plan: &Plan, format: PlanFormat, by: Option<PlanView>, output: Output) {
-    let mut stdout = crate::secret::stdout();
+    let mut stdout = crate::secret::stdout_document();
     let _ = match (format, by) {
         (PlanFormat::Json, _) => stdout.write_all(plan.to_json().as_bytes()),
         (PlanFormat::Markdown, _) => render::render_markdown(plan, &mut stdout),
@@ -223,7 +223,7 @@ pub(super) async fn run_plan(args: &PlanArgs, output: Output) -> Result<u8, Fail
     } else {
         exit::OK
     };
-    super::drop_in_background(plan);
+    super::leave_to_exit(plan);
     Ok(code)
 }
 

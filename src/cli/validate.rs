@@ -21,7 +21,7 @@ pub(super) fn run(args: &ValidateArgs, output: Output) -> Result<u8, Failure> {
         Ok(mut declared) => {
             let counts = Some((declared.users.len(), declared.groups.len()));
             let warnings = std::mem::take(&mut declared.warnings);
-            super::drop_in_background(declared);
+            super::leave_to_exit(declared);
             (Vec::new(), warnings, counts)
         }
         Err(problems) => (problems.errors, problems.warnings, None),
