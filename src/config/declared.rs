@@ -6,6 +6,8 @@
 //! same value serves as the body of a create. Nothing here talks to a server or decides
 //! what changes.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
@@ -211,13 +213,80 @@ pub struct DeclaredGroup {
 /// A declared member.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberName {
-    /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML),
-    /// shared with [`DeclaredUser::user_name`] by every group that lists the user (a
-    /// million memberships are a million pointers, not a million strings, and the diff
-    /// finds the user by the pointer).
-    User(std::sync::Arc<str>),
+    /// A declared user's userName (a userName or email, or `{user: NAME}`, in the YAML).
+    User(MemberUser),
     /// A declared group's displayName (`group:NAME` or `{group: NAME}` in the YAML).
     Group(std::sync::Arc<str>),
+}
+
+/// A declared user as a group names it: the user's userName, shared with
+/// [`DeclaredUser::user_name`] by every group that lists the user (a million memberships
+/// are a million pointers, not a million strings), and, from validation, the user's
+/// position in [`Declared::users`], so that the diff finds the user without a lookup by
+/// name. The position is only a shortcut: it is used when the user at that position has
+/// this very text, and otherwise the name is looked up. Two `MemberUser`s are equal when
+/// their names are; a `MemberUser` made from a name alone has no position.
+#[derive(Clone)]
+pub struct MemberUser {
+    name: Arc<str>,
+    position: u32,
+}
+
+impl MemberUser {
+    /// The name as validation found it, naming `Declared::users[position]`.
+    pub(crate) fn declared(name: Arc<str>, position: usize) -> MemberUser {
+        MemberUser {
+            name,
+            position: u32::try_from(position).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The shared text.
+    pub fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// Where validation found the user in `Declared::users`, if it did.
+    pub fn position(&self) -> Option<usize> {
+        (self.position != u32::MAX).then_some(self.position as usize)
+    }
+}
+
+impl From<&str> for MemberUser {
+    fn from(name: &str) -> MemberUser {
+        MemberUser {
+            name: Arc::from(name),
+            position: u32::MAX,
+        }
+    }
+}
+
+impl std::ops::Deref for MemberUser {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl PartialEq for MemberUser {
+    fn eq(&self, other: &MemberUser) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for MemberUser {}
+
+impl std::hash::Hash for MemberUser {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl std::fmt::Debug for MemberUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.name, f)
+    }
 }
 
 /// Whether the declared members are all the members, or only some that must be there.

@@ -30,8 +30,8 @@ mod yaml;
 
 pub use declared::{
     DEFAULT_ATLASSIAN_ADMIN_TOKEN_ENV, Declared, DeclaredAtlassian, DeclaredGroup, DeclaredTarget,
-    DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy, MaxDestroy, MemberName, Membership, Policy,
-    UnmanagedGroups, UnmanagedUsers,
+    DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy, MaxDestroy, MemberName, MemberUser, Membership,
+    Policy, UnmanagedGroups, UnmanagedUsers,
 };
 pub use diagnostic::{ConfigError, ConfigErrors, ConfigWarnings, SHOWN_IN_FULL, omitted_summary};
 pub use glob::name_matches;

@@ -111,11 +111,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     let eligible_groups: Vec<bool> = ignored_groups.iter().map(|i| !i).collect();
 
     // 2. Matching.
-    let mut users: Vec<&DeclaredUser> = declared.users.iter().collect();
-    users.sort_by_cached_key(|u| {
-        let u: &DeclaredUser = u;
+    // The declared users in name order, each with its position in `declared.users`.
+    let mut order: Vec<usize> = (0..declared.users.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let u = &declared.users[i];
         (fold(&u.user_name), &*u.user_name)
     });
+    let users: Vec<&DeclaredUser> = order.iter().map(|&i| &declared.users[i]).collect();
     let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
     groups.sort_by_cached_key(|g| {
         let g: &DeclaredGroup = g;
@@ -166,11 +168,12 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         .collect();
 
     let mut directory = Directory::new(live, &ignored_users, &ignored_groups);
-    for (user, found) in users.iter().zip(&user_matches.found) {
-        directory.declare_user(
-            &user.user_name,
-            found.as_ref().map(|(l, _)| live.users[*l].id.as_str()),
-        );
+    let mut live_ids: Vec<Option<&str>> = vec![None; declared.users.len()];
+    for (position, found) in order.iter().zip(&user_matches.found) {
+        live_ids[*position] = found.as_ref().map(|(l, _)| live.users[*l].id.as_str());
+    }
+    for (user, id) in declared.users.iter().zip(live_ids) {
+        directory.declare_user(&user.user_name, id);
     }
     for ((group, found), replaced) in groups.iter().zip(&group_matches.found).zip(&replaced) {
         let id = if *replaced {

@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 
 use super::change::{MemberRef, MemberType};
 use super::model::{Note, NoteKind};
-use crate::config::{DeclaredGroup, MemberName, Membership};
+use crate::config::{DeclaredGroup, MemberName, MemberUser, Membership};
 use crate::live::{IdHashMap, IdHashSet, Live, LiveGroup, id_hash_map, id_hash_set};
 use crate::scim::ScimId;
 
@@ -44,20 +44,21 @@ pub(crate) struct Directory<'a> {
     /// Lower-cased id → the ids that fold to it; built the first time an exact lookup
     /// fails.
     by_folded_id: OnceLock<HashMap<String, Vec<&'a str>>>,
-    /// The declared users' slots by the address of the declared userName's shared
-    /// text, which every member naming the user shares (see [`MemberName::User`]): a
-    /// million member lookups hash an address instead of reading a million names.
-    users_by_address: FxHashMap<usize, Slot>,
-    /// By slot: the declared userName.
+    /// The declared users, by their position in `Declared::users` (the position a
+    /// validated member name carries, see [`MemberUser`]): a million member lookups read
+    /// one small table instead of hashing a million names.
+    users: Vec<Slot>,
+    /// By position: the declared userName.
     user_names: Vec<&'a str>,
-    /// By slot: the live id, `None` when the plan creates the user.
+    /// By position: the live id, `None` when the plan creates the user.
     user_ids: Vec<Option<&'a str>>,
     /// The same ids packed one after another (each [`Slot`] says where its id is), so
     /// that checking a million memberships reads one small buffer instead of a hundred
     /// thousand separately allocated ids.
     packed_user_ids: String,
-    /// Declared userName (as declared) → slot, for names held elsewhere (managers, a
-    /// member name that is not the declared user's own text); built on first use.
+    /// Declared userName (as declared) → position, for names held elsewhere (managers,
+    /// a member name without a position or whose position does not hold it); built on
+    /// first use.
     users_by_name: OnceLock<FxHashMap<&'a str, u32>>,
     /// Declared displayName → the live id, `None` when the plan creates or replaces it.
     groups: FxHashMap<&'a str, Option<&'a str>>,
@@ -65,15 +66,14 @@ pub(crate) struct Directory<'a> {
     absent: &'a BTreeSet<ScimId>,
 }
 
-/// Where a declared user is in the directory's tables, and its live id in the packed
-/// copy (one lookup finds both).
+/// A declared user's name (the address of its shared text, to check that a member
+/// name's position holds it) and where its live id is in the packed copy (`start` is
+/// `u32::MAX` when the plan creates the user).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    index: u32,
+    address: usize,
     start: u32,
     end: u32,
-    /// The plan creates the user (it has no live id).
-    created: bool,
 }
 
 /// A live member value, resolved.
@@ -105,7 +105,7 @@ impl<'a> Directory<'a> {
             ignored_groups,
             by_id: OnceLock::new(),
             by_folded_id: OnceLock::new(),
-            users_by_address: FxHashMap::default(),
+            users: Vec::new(),
             user_names: Vec::new(),
             user_ids: Vec::new(),
             packed_user_ids: String::new(),
@@ -145,23 +145,22 @@ impl<'a> Directory<'a> {
         })
     }
 
-    /// Record what a declared user resolves to.
+    /// Record what the next declared user (in the order of `Declared::users`) resolves
+    /// to.
     pub(crate) fn declare_user(&mut self, user_name: &'a Arc<str>, id: Option<&'a str>) {
         let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let start = narrow(self.packed_user_ids.len());
         self.packed_user_ids.push_str(id.unwrap_or_default());
-        let slot = Slot {
-            index: narrow(self.user_ids.len()),
-            start,
+        self.users.push(Slot {
+            address: address(user_name),
+            start: if id.is_some() { start } else { u32::MAX },
             end: narrow(self.packed_user_ids.len()),
-            created: id.is_none(),
-        };
-        self.users_by_address.insert(address(user_name), slot);
+        });
         self.user_names.push(user_name);
         self.user_ids.push(id);
     }
 
-    /// The slot of a declared user, by its name's text.
+    /// The position of a declared user, by its name's text.
     fn slot_by_name(&self, user_name: &str) -> Option<usize> {
         let by_name = self.users_by_name.get_or_init(|| {
             let mut by_name = FxHashMap::default();
@@ -174,11 +173,18 @@ impl<'a> Directory<'a> {
         by_name.get(user_name).map(|slot| *slot as usize)
     }
 
-    /// The slot of the declared user a member names.
-    fn slot_of(&self, user_name: &Arc<str>) -> Option<usize> {
-        match self.users_by_address.get(&address(user_name)) {
-            Some(slot) => Some(slot.index as usize),
-            None => self.slot_by_name(user_name),
+    /// The position of the declared user a member names.
+    fn slot_of(&self, user: &MemberUser) -> Option<usize> {
+        match user.position() {
+            Some(position)
+                if self
+                    .users
+                    .get(position)
+                    .is_some_and(|slot| slot.address == address(user.name())) =>
+            {
+                Some(position)
+            }
+            _ => self.slot_by_name(user),
         }
     }
 
@@ -215,10 +221,9 @@ impl<'a> Directory<'a> {
 
     /// [`declared_id`](Self::declared_id), read from the packed copy for users.
     fn declared_id_packed(&self, member: &MemberName) -> Option<&str> {
-        if let MemberName::User(name) = member
-            && let Some(slot) = self.users_by_address.get(&address(name))
-        {
-            return (!slot.created)
+        if let MemberName::User(user) = member {
+            let slot = self.users.get(self.slot_of(user)?)?;
+            return (slot.start != u32::MAX)
                 .then(|| {
                     self.packed_user_ids
                         .get(slot.start as usize..slot.end as usize)
@@ -229,8 +234,8 @@ impl<'a> Directory<'a> {
     }
 
     fn declared_ref(&self, member: &MemberName) -> MemberRef {
-        let (name, r#type) = match member {
-            MemberName::User(name) => (name, MemberType::User),
+        let (name, r#type): (&str, _) = match member {
+            MemberName::User(user) => (user, MemberType::User),
             MemberName::Group(name) => (name, MemberType::Group),
         };
         MemberRef {

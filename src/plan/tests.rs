@@ -258,6 +258,56 @@ groups:
 }
 
 #[test]
+fn members_resolve_by_name_when_the_users_were_reordered_after_validation() {
+    // A validated member name carries its user's position; a model whose users were
+    // moved since (a tool editing the model) must still resolve by name.
+    let config = r"
+users:
+  - userName: a@x.test
+  - userName: b@x.test
+  - userName: c@x.test
+groups:
+  - displayName: ops
+    members: [a@x.test, c@x.test]
+";
+    let live = live(
+        json!([{"id": "u1", "userName": "a@x.test"}, {"id": "u2", "userName": "b@x.test"}, {"id": "u3", "userName": "c@x.test"}]),
+        json!([{"id": "g1", "displayName": "ops", "members": [{"value": "u1"}, {"value": "u2"}]}]),
+    );
+    let mut moved = declared(config);
+    moved.users.reverse();
+    moved.users.pop();
+    moved.users.insert(0, declared(config).users[0].clone());
+    let plan = plan(&moved, &live);
+    let ops = change(&plan, "group ops");
+    assert_eq!(names(&ops.members.add), vec![Some("c@x.test")]);
+    assert_eq!(names(&ops.members.remove), vec![Some("b@x.test")]);
+    assert_eq!(
+        ops.members.add[0].id.as_deref(),
+        Some("u3"),
+        "c is found by name, not at its old position"
+    );
+}
+
+#[test]
+fn a_member_user_is_its_name() {
+    let validated = declared(
+        "users: [{userName: a@x.test}]\ngroups: [{displayName: g, members: [a@x.test]}]\n",
+    );
+    let Some(Some(MemberName::User(user))) = validated.groups[0]
+        .members
+        .as_ref()
+        .map(|m| m.first().cloned())
+    else {
+        panic!("a user member");
+    };
+    assert_eq!(user.position(), Some(0));
+    assert_eq!(user, "a@x.test".into());
+    assert_eq!(format!("{user:?}"), "\"a@x.test\"");
+    assert_eq!(crate::config::MemberUser::from("a@x.test").position(), None);
+}
+
+#[test]
 fn the_same_inputs_give_the_same_plan() {
     let live = live(
         json!([{"id": "u9", "userName": "z@acme.test"}, {"id": "u8", "userName": "y@acme.test"}]),

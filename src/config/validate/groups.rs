@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::users::Users;
 use super::{cycles, note};
-use crate::config::declared::{DeclaredGroup, MemberName, Membership};
+use crate::config::declared::{DeclaredGroup, MemberName, MemberUser, Membership};
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
 use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm};
@@ -356,7 +356,10 @@ fn resolve_members(
                 groups.declared[index].display_name.as_str(),
             )));
         } else {
-            members.push(MemberName::User(Arc::clone(&user_names[index])));
+            members.push(MemberName::User(MemberUser::declared(
+                Arc::clone(&user_names[index]),
+                index,
+            )));
         }
     }
     Resolved { members, nested }
