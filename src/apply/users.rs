@@ -11,6 +11,7 @@ use super::execute::{
 use super::failure::StepFailure;
 use super::put::Edits;
 use super::state::RunState;
+use crate::config::Attributes;
 use crate::plan::{AttributeChange, Change, ENTERPRISE_USER, MemberType, attribute_changes};
 use crate::scim::{PatchOp, ResourceKind, USER_SCHEMA, string_attribute};
 
@@ -71,7 +72,7 @@ pub(crate) async fn create_user(
     // value than the one sent is sent again, once. (An attribute the answer leaves out
     // says nothing: many servers answer with a short representation.)
     if created.resource.is_object() {
-        let differs: Vec<AttributeChange> = attribute_changes(&declared, &created.resource)
+        let differs: Vec<AttributeChange> = attribute_changes(&Attributes::from_map(&declared), &created.resource)
             .into_iter()
             .filter(|a| a.old.is_some())
             .collect();
@@ -165,7 +166,7 @@ async fn adopt_after_conflict(
         line: format!("adopted the existing account (id {id}) after the create was answered 409"),
         notes: Vec::new(),
     };
-    let differs = attribute_changes(declared, existing);
+    let differs = attribute_changes(&Attributes::from_map(declared), existing);
     if !differs.is_empty() {
         follow_up(run, &id, &differs, &mut done).await?;
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
+use super::attributes::{AttributeValue, Attributes};
 use super::origin::Origin;
 
 /// The whole declared state plus the target it is meant for.
@@ -161,7 +162,7 @@ pub struct DeclaredUser {
     /// their URN as written. `userName` and the enterprise `manager` are not here. The
     /// `email:` shorthand and `defaults.emails_from_userName` give one primary email
     /// (with `defaults.email_type` as its type, where set).
-    pub attributes: Map<String, Value>,
+    pub attributes: Attributes,
     /// The enterprise extension's `manager`: the userName of a declared user, in that
     /// user's own casing (the YAML may name the manager by userName or email, in any
     /// case), resolved to a SCIM id by the diff. Manager chains never form a cycle.
@@ -180,10 +181,10 @@ impl DeclaredUser {
     pub fn emails(&self) -> impl Iterator<Item = &str> {
         self.attributes
             .get("emails")
-            .and_then(Value::as_array)
+            .and_then(AttributeValue::items)
             .into_iter()
             .flatten()
-            .filter_map(|e| e.get("value").and_then(Value::as_str))
+            .filter_map(|e| e.get("value").and_then(AttributeValue::as_str))
     }
 }
 

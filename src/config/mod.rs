@@ -12,6 +12,7 @@
 //! This module is offline: it never reads the live directory and never decides what
 //! changes; it only says what the files declare, or why they cannot be used.
 
+mod attributes;
 mod declared;
 mod decode;
 mod diagnostic;
@@ -28,6 +29,10 @@ mod suggest;
 mod validate;
 mod yaml;
 
+pub use attributes::{
+    ArrayWriter, AttributeValue, Attributes, FieldIter, Fields, ItemIter, Items, NumberValue,
+    ObjectWriter,
+};
 pub use declared::{
     DEFAULT_ATLASSIAN_ADMIN_TOKEN_ENV, Declared, DeclaredAtlassian, DeclaredGroup, DeclaredTarget,
     DeclaredUser, ENTERPRISE_SCHEMA, MatchUsersBy, MaxDestroy, MemberName, MemberUser, Membership,

@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(declared.users.len(), 2);
         assert_eq!(&*declared.users[0].user_name, "a@acme.test");
         assert_eq!(
-            declared.users[0].attributes["displayName"],
+            declared.users[0].attributes.to_map()["displayName"],
             serde_json::json!("Ann \"The\" Lee")
         );
         assert_eq!(

@@ -9,24 +9,27 @@
 use serde_json::{Map, Value};
 
 use super::change::AttributeChange;
+use crate::config::{AttributeValue, Attributes, Fields, Items};
 use crate::scim::{as_bool, attribute};
 
 /// The changes that make `live` show the `declared` attributes, one per top-level
-/// attribute, in the declared order.
-pub fn attribute_changes(declared: &Map<String, Value>, live: &Value) -> Vec<AttributeChange> {
+/// attribute that differs, in the declared order.
+pub fn attribute_changes(declared: &Attributes, live: &Value) -> Vec<AttributeChange> {
     let empty = Map::new();
     let live = live.as_object().unwrap_or(&empty);
     let mut changes = Vec::new();
     for (path, wanted) in declared {
         let current = attribute(live, path);
         let change = match wanted {
-            Value::Object(subs) => complex_change(subs, current),
-            Value::Array(items) => (!multi_valued_equal(items, current)).then(|| wanted.clone()),
-            _ => (!simple_equal(wanted, current)).then(|| wanted.clone()),
+            AttributeValue::Object(subs) => complex_change(subs, current),
+            AttributeValue::Array(items) => {
+                (!multi_valued_equal(items, current)).then(|| wanted.to_value())
+            }
+            _ => (!simple_equal(wanted, current)).then(|| wanted.to_value()),
         };
         if let Some(new) = change {
             changes.push(AttributeChange {
-                path: path.clone(),
+                path: path.to_string(),
                 old: current.cloned(),
                 new,
             });
@@ -37,38 +40,38 @@ pub fn attribute_changes(declared: &Map<String, Value>, live: &Value) -> Vec<Att
 
 /// For a complex attribute: `None` when every declared sub-attribute matches, otherwise
 /// the live value with the declared sub-attributes laid over it.
-fn complex_change(wanted: &Map<String, Value>, current: Option<&Value>) -> Option<Value> {
+fn complex_change(wanted: Fields<'_>, current: Option<&Value>) -> Option<Value> {
     let empty = Map::new();
     let live = current.and_then(Value::as_object).unwrap_or(&empty);
     let differs = wanted
-        .iter()
+        .into_iter()
         .any(|(key, value)| !simple_equal(value, attribute(live, key)));
     if !differs {
         return None;
     }
     let mut merged = Map::new();
     for (key, value) in live {
-        if !wanted.keys().any(|k| k.eq_ignore_ascii_case(key)) {
+        if !wanted.into_iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
             merged.insert(key.clone(), value.clone());
         }
     }
     for (key, value) in wanted {
-        merged.insert(key.clone(), value.clone());
+        merged.insert(key.to_string(), value.to_value());
     }
     Some(Value::Object(merged))
 }
 
 /// A simple (single-valued, non-complex) attribute.
-fn simple_equal(wanted: &Value, current: Option<&Value>) -> bool {
+fn simple_equal(wanted: AttributeValue<'_>, current: Option<&Value>) -> bool {
     match (wanted, current) {
-        (Value::Bool(w), Some(c)) => as_bool(c) == Some(*w),
-        (w, Some(c)) => w == c,
+        (AttributeValue::Bool(w), Some(c)) => as_bool(c) == Some(w),
+        (w, Some(c)) => w.equals(c),
         (_, None) => false,
     }
 }
 
 /// A multi-valued attribute of complex values with a `value` sub-attribute.
-fn multi_valued_equal(wanted: &[Value], current: Option<&Value>) -> bool {
+fn multi_valued_equal(wanted: Items<'_>, current: Option<&Value>) -> bool {
     let live: &[Value] = match current {
         None => &[],
         Some(Value::Array(items)) => items,
@@ -78,7 +81,7 @@ fn multi_valued_equal(wanted: &[Value], current: Option<&Value>) -> bool {
         return false;
     }
     let mut used = vec![false; live.len()];
-    wanted.iter().all(|w| {
+    wanted.into_iter().all(|w| {
         let found = live
             .iter()
             .enumerate()
@@ -93,17 +96,19 @@ fn multi_valued_equal(wanted: &[Value], current: Option<&Value>) -> bool {
     })
 }
 
-fn entry_matches(wanted: &Value, live: &Value) -> bool {
-    let (Some(wanted), Some(live)) = (wanted.as_object(), live.as_object()) else {
-        return wanted == live;
+fn entry_matches(wanted: AttributeValue<'_>, live: &Value) -> bool {
+    let (AttributeValue::Object(wanted), Some(live)) = (wanted, live.as_object()) else {
+        return wanted.equals(live);
     };
-    wanted.iter().all(|(key, value)| {
+    wanted.into_iter().all(|(key, value)| {
         let current = attribute(live, key);
-        match (key.as_str(), value) {
-            ("value" | "type", Value::String(w)) => current
+        match (key, value) {
+            ("value" | "type", AttributeValue::String(w)) => current
                 .and_then(Value::as_str)
                 .is_some_and(|c| c.eq_ignore_ascii_case(w)),
-            ("primary", Value::Bool(w)) => current.and_then(as_bool).unwrap_or(false) == *w,
+            ("primary", AttributeValue::Bool(w)) => {
+                current.and_then(as_bool).unwrap_or(false) == w
+            }
             _ => simple_equal(value, current),
         }
     })
@@ -115,8 +120,8 @@ mod tests {
     use serde_json::json;
 
     #[allow(clippy::needless_pass_by_value)] // called with json!(…) literals
-    fn declared(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().unwrap_or_default()
+    fn declared(value: Value) -> Attributes {
+        Attributes::from_map(value.as_object().unwrap_or(&Map::new()))
     }
 
     #[test]

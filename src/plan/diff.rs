@@ -18,7 +18,7 @@
 //!    so the same inputs give the same plan byte for byte.
 //! 6. The guards are evaluated on the result (`guards`) and recorded in the plan.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::change::{
     Action, AttributeChange, Change, ManagerChange, MatchedBy, MemberChanges, MemberRef,
@@ -37,6 +37,7 @@ use super::order::dependency_order;
 use super::scope;
 use crate::config::parallel;
 use crate::config::{
+    Attributes,
     Declared, DeclaredGroup, DeclaredUser, UnmanagedGroups, UnmanagedUsers, name_matches,
 };
 use crate::live::{Live, LiveGroup, LiveUser};
@@ -283,10 +284,11 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
                 new: Value::String(group.display_name.clone()),
             });
         }
-        let mut declared_attributes = Map::new();
-        if let Some(external_id) = &group.external_id {
-            declared_attributes.insert("externalId".into(), Value::String(external_id.clone()));
-        }
+        let declared_attributes = Attributes::build(|object| {
+            if let Some(external_id) = &group.external_id {
+                object.string("externalId", external_id);
+            }
+        });
         attributes.extend(attribute_changes(&declared_attributes, &resource));
         let mut change = Change {
             address,
@@ -591,9 +593,9 @@ fn create_user(user: &DeclaredUser, directory: &Directory<'_>, protected: bool) 
             .attributes
             .iter()
             .map(|(path, value)| AttributeChange {
-                path: path.clone(),
+                path: path.to_string(),
                 old: None,
-                new: value.clone(),
+                new: value.to_value(),
             })
             .collect(),
         manager: user.manager.as_deref().map(|m| ManagerChange {
@@ -636,7 +638,7 @@ fn update_user(
         return None;
     }
     let resource = live.resource();
-    let mut compared: Vec<String> = user.attributes.keys().cloned().collect();
+    let mut compared: Vec<String> = user.attributes.keys().map(str::to_string).collect();
     if user.manager.is_some() {
         compared.push(format!("{ENTERPRISE_USER}:manager"));
     }

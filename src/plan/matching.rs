@@ -18,7 +18,7 @@ use miette::Diagnostic;
 use serde_json::Value;
 
 use super::model::{Note, NoteKind};
-use crate::config::{DeclaredGroup, DeclaredUser, MatchUsersBy, Origin};
+use crate::config::{AttributeValue, DeclaredGroup, DeclaredUser, MatchUsersBy, Origin};
 use crate::live::{IdHashMap, LiveGroup, LiveUser, id_hash_map};
 use crate::scim::{as_bool, attribute, string_attribute};
 
@@ -327,14 +327,14 @@ pub(crate) fn live_primary_email(resource: &Value) -> Option<String> {
 
 /// The primary email a declared user declares (the one marked primary, else the first).
 pub fn declared_primary_email(user: &DeclaredUser) -> Option<String> {
-    let emails = user.attributes.get("emails").and_then(Value::as_array)?;
+    let emails = user.attributes.get("emails").and_then(AttributeValue::items)?;
     let primary = emails
-        .iter()
-        .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
-        .or_else(|| emails.first())?;
+        .into_iter()
+        .find(|e| e.get("primary").and_then(AttributeValue::as_bool) == Some(true))
+        .or_else(|| emails.into_iter().next())?;
     primary
         .get("value")
-        .and_then(Value::as_str)
+        .and_then(AttributeValue::as_str)
         .map(str::to_string)
 }
 
@@ -563,7 +563,7 @@ pub(crate) fn match_users(
                 |d: &DeclaredUser| {
                     d.attributes
                         .get("externalId")
-                        .and_then(Value::as_str)
+                        .and_then(AttributeValue::as_str)
                         .map(str::to_string)
                 },
                 How::ExternalId,

@@ -74,7 +74,7 @@ users:
     assert_eq!(alice.manager.as_deref(), Some("boss@acme.test"));
     assert_eq!(alice.previously, ["alice.old@acme.test"]);
     assert_eq!(
-        serde_json::Value::Object(alice.attributes.clone()),
+        serde_json::Value::Object(alice.attributes.to_map()),
         json!({
             "externalId": "00u1",
             "displayName": "Alice Ng",
@@ -133,7 +133,7 @@ users:
     emails: [{ value: e@acme.test, type: home }, { value: e2@acme.test }]
 ",
     );
-    let attrs = |i: usize| serde_json::Value::Object(declared.users[i].attributes.clone());
+    let attrs = |i: usize| serde_json::Value::Object(declared.users[i].attributes.to_map());
     assert_eq!(
         attrs(0),
         json!({
@@ -294,7 +294,7 @@ users:
 ",
     );
     assert_eq!(&*declared.users[1].user_name, "b@acme.test");
-    assert_eq!(declared.users[1].attributes["title"], json!("Engineer"));
+    assert_eq!(declared.users[1].attributes.to_map()["title"], json!("Engineer"));
 }
 
 const ROOT: &str = "include: [users/*.yaml, groups/**/*.yaml]\n";

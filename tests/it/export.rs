@@ -153,7 +153,7 @@ fn a_department_name_of_300_bytes_gets_a_safe_file_name_and_round_trips() {
         .find(|u| &*u.user_name == "a@x.test")
         .expect("a");
     assert_eq!(
-        a.attributes[ENTERPRISE]["department"],
+        a.attributes.to_map()[ENTERPRISE]["department"],
         json!(department),
         "the department itself is kept as it was"
     );

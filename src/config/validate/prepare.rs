@@ -4,15 +4,16 @@
 //!
 //! Nothing here looks at other entries; `users` does that with the prepared users.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use crate::config::attributes::{Attributes, ObjectWriter};
 use crate::config::declared::{DeclaredUser, ENTERPRISE_SCHEMA};
 use crate::config::decode::is_email;
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
 use crate::config::model::{
-    DefaultsSection, EmailEntry, EnterpriseDefaults, EnterpriseEntry, Located, NameEntry,
-    PhoneNumberEntry, UserEntry,
+    DefaultsSection, EnterpriseDefaults, EnterpriseEntry, Located, NameEntry,
+    UserEntry,
 };
 use crate::config::names::fold;
 use crate::config::origin::{Loc, Origin, SourceFile};
@@ -116,156 +117,147 @@ fn declared_emails(
 }
 
 /// The managed attributes of a user in SCIM form: what the entry sets, then what
-/// `defaults:` adds, in the SCIM schema's order. The entry's values are moved, not copied.
+/// `defaults:` adds, in the SCIM schema's order.
 fn attributes(
     entry: &mut UserEntry,
     emails: &[(String, Loc)],
     defaults: &DefaultsSection,
-) -> Map<String, Value> {
-    let string = |own: &mut Option<String>, default: &Option<String>| {
-        own.take().or_else(|| default.clone()).map(Value::String)
-    };
-    let none = None;
+) -> Attributes {
     let email_type = defaults.email_type.as_deref();
-    // `email:` and `emails_from_userName` give one primary email; `emails:` is as written.
-    let emails = match &entry.emails {
-        Some(list) => Some(list.iter().map(|e| email_value(e, email_type)).collect()),
-        None if !emails.is_empty() => {
-            Some(emails.iter().map(|(v, _)| primary(v, email_type)).collect())
-        }
-        None => None,
-    };
     let extensions = entry.extensions.take().unwrap_or_default();
-    let mut attributes = object(
-        [
-            (
-                "externalId",
-                entry.external_id.take().map(|e| Value::String(e.value)),
-            ),
-            ("displayName", string(&mut entry.display_name, &none)),
-            ("name", entry.name.take().map(name_value)),
-            ("nickName", string(&mut entry.nick_name, &none)),
-            ("title", string(&mut entry.title, &none)),
-            (
-                "userType",
-                string(&mut entry.user_type, &defaults.user_type),
-            ),
-            (
-                "preferredLanguage",
-                string(&mut entry.preferred_language, &defaults.preferred_language),
-            ),
-            ("locale", string(&mut entry.locale, &defaults.locale)),
-            ("timezone", string(&mut entry.timezone, &defaults.timezone)),
-            ("active", entry.active.or(defaults.active).map(Value::Bool)),
-            ("emails", emails.map(Value::Array)),
-            (
-                "phoneNumbers",
-                entry
-                    .phone_numbers
-                    .as_ref()
-                    .map(|list| Value::Array(list.iter().map(phone_value).collect())),
-            ),
-            (
-                ENTERPRISE_SCHEMA,
-                enterprise_value(entry.enterprise.take(), defaults),
-            ),
-        ],
-        extensions.len(),
-    );
-    for (urn, map) in extensions {
-        attributes.insert(urn.value, Value::Object(map));
-    }
-    attributes
+    Attributes::build(|object| {
+        let string = |object: &mut ObjectWriter<'_>, key, own: &Option<String>, default| {
+            if let Some(value) = own.as_deref().or(default) {
+                object.string(key, value);
+            }
+        };
+        if let Some(external_id) = &entry.external_id {
+            object.string("externalId", &external_id.value);
+        }
+        string(object, "displayName", &entry.display_name, None);
+        if let Some(name) = &entry.name {
+            object.object("name", |object| name_value(object, name));
+        }
+        string(object, "nickName", &entry.nick_name, None);
+        string(object, "title", &entry.title, None);
+        string(object, "userType", &entry.user_type, defaults.user_type.as_deref());
+        string(
+            object,
+            "preferredLanguage",
+            &entry.preferred_language,
+            defaults.preferred_language.as_deref(),
+        );
+        string(object, "locale", &entry.locale, defaults.locale.as_deref());
+        string(object, "timezone", &entry.timezone, defaults.timezone.as_deref());
+        if let Some(active) = entry.active.or(defaults.active) {
+            object.bool("active", active);
+        }
+        // `email:` and `emails_from_userName` give one primary email; `emails:` is as
+        // written.
+        match &entry.emails {
+            Some(list) => object.array("emails", |items| {
+                for email in list {
+                    items.object(|item| {
+                        multi_value(
+                            item,
+                            &email.value.value,
+                            email.kind.as_deref().or(email_type),
+                            email.primary.as_ref().map(|p| p.value),
+                        );
+                    });
+                }
+            }),
+            None if !emails.is_empty() => object.array("emails", |items| {
+                for (value, _) in emails {
+                    items.object(|item| multi_value(item, value, email_type, Some(true)));
+                }
+            }),
+            None => {}
+        }
+        if let Some(list) = &entry.phone_numbers {
+            object.array("phoneNumbers", |items| {
+                for phone in list {
+                    items.object(|item| {
+                        multi_value(
+                            item,
+                            phone.value.value.trim(),
+                            phone.kind.as_deref(),
+                            phone.primary.as_ref().map(|p| p.value),
+                        );
+                    });
+                }
+            });
+        }
+        enterprise_value(object, entry.enterprise.as_ref(), defaults);
+        for (urn, map) in &extensions {
+            object.value(&urn.value, &Value::Object(map.clone()));
+        }
+    })
 }
 
-/// A JSON object of the entries that have a value, allocated to its exact size (with
-/// room for `more`): 100 000 users hold half a million of these.
-fn object<const N: usize>(entries: [(&str, Option<Value>); N], more: usize) -> Map<String, Value> {
-    let count = entries.iter().filter(|(_, v)| v.is_some()).count();
-    let mut map = Map::with_capacity(count + more);
-    for (key, value) in entries {
+fn name_value(object: &mut ObjectWriter<'_>, name: &NameEntry) {
+    for (key, value) in [
+        ("formatted", &name.formatted),
+        ("givenName", &name.given_name),
+        ("familyName", &name.family_name),
+        ("middleName", &name.middle_name),
+        ("honorificPrefix", &name.honorific_prefix),
+        ("honorificSuffix", &name.honorific_suffix),
+    ] {
         if let Some(value) = value {
-            map.insert(key.to_string(), value);
+            object.string(key, value);
         }
     }
-    map
-}
-
-fn name_value(name: NameEntry) -> Value {
-    let string = |s: Option<String>| s.map(Value::String);
-    Value::Object(object(
-        [
-            ("formatted", string(name.formatted)),
-            ("givenName", string(name.given_name)),
-            ("familyName", string(name.family_name)),
-            ("middleName", string(name.middle_name)),
-            ("honorificPrefix", string(name.honorific_prefix)),
-            ("honorificSuffix", string(name.honorific_suffix)),
-        ],
-        0,
-    ))
 }
 
 /// `{value, type, primary}` with only what is set.
-fn multi_value(value: &str, kind: Option<&str>, primary: Option<bool>) -> Value {
-    Value::Object(object(
-        [
-            ("value", Some(json!(value))),
-            ("type", kind.map(|k| json!(k))),
-            ("primary", primary.map(Value::Bool)),
-        ],
-        0,
-    ))
-}
-
-fn primary(value: &str, kind: Option<&str>) -> Value {
-    multi_value(value, kind, Some(true))
-}
-
-fn email_value(email: &EmailEntry, default_type: Option<&str>) -> Value {
-    multi_value(
-        &email.value.value,
-        email.kind.as_deref().or(default_type),
-        email.primary.as_ref().map(|p| p.value),
-    )
-}
-
-fn phone_value(phone: &PhoneNumberEntry) -> Value {
-    multi_value(
-        phone.value.value.trim(),
-        phone.kind.as_deref(),
-        phone.primary.as_ref().map(|p| p.value),
-    )
+fn multi_value(object: &mut ObjectWriter<'_>, value: &str, kind: Option<&str>, primary: Option<bool>) {
+    object.string("value", value);
+    if let Some(kind) = kind {
+        object.string("type", kind);
+    }
+    if let Some(primary) = primary {
+        object.bool("primary", primary);
+    }
 }
 
 /// The enterprise extension without `manager` (resolved separately), defaults filled in;
-/// `None` when neither the entry nor the defaults set anything.
-fn enterprise_value(entry: Option<EnterpriseEntry>, defaults: &DefaultsSection) -> Option<Value> {
-    let entry = entry.unwrap_or_default();
+/// left out when neither the entry nor the defaults set anything.
+fn enterprise_value(
+    object: &mut ObjectWriter<'_>,
+    entry: Option<&EnterpriseEntry>,
+    defaults: &DefaultsSection,
+) {
     let shared = defaults.enterprise.as_ref();
-    let default = |f: fn(&EnterpriseDefaults) -> &Option<String>| shared.and_then(|d| f(d).clone());
-    let map = object(
-        [
-            ("employeeNumber", entry.employee_number),
-            (
-                "costCenter",
-                entry.cost_center.or_else(|| default(|d| &d.cost_center)),
-            ),
-            (
-                "organization",
-                entry.organization.or_else(|| default(|d| &d.organization)),
-            ),
-            (
-                "division",
-                entry.division.or_else(|| default(|d| &d.division)),
-            ),
-            (
-                "department",
-                entry.department.or_else(|| default(|d| &d.department)),
-            ),
-        ]
-        .map(|(key, value)| (key, value.map(Value::String))),
-        0,
-    );
-    (!map.is_empty()).then_some(Value::Object(map))
+    let own = |f: fn(&EnterpriseEntry) -> &Option<String>| entry.and_then(|e| f(e).as_deref());
+    let default =
+        |f: fn(&EnterpriseDefaults) -> &Option<String>| shared.and_then(|d| f(d).as_deref());
+    let values = [
+        ("employeeNumber", own(|e| &e.employee_number)),
+        (
+            "costCenter",
+            own(|e| &e.cost_center).or_else(|| default(|d| &d.cost_center)),
+        ),
+        (
+            "organization",
+            own(|e| &e.organization).or_else(|| default(|d| &d.organization)),
+        ),
+        (
+            "division",
+            own(|e| &e.division).or_else(|| default(|d| &d.division)),
+        ),
+        (
+            "department",
+            own(|e| &e.department).or_else(|| default(|d| &d.department)),
+        ),
+    ];
+    if values.iter().any(|(_, value)| value.is_some()) {
+        object.object(ENTERPRISE_SCHEMA, |object| {
+            for (key, value) in values {
+                if let Some(value) = value {
+                    object.string(key, value);
+                }
+            }
+        });
+    }
 }
