@@ -55,7 +55,7 @@ impl<'a> RunState<'a> {
                 (None, Some(name)) => created
                     .get(&(member.r#type, name.to_lowercase()))
                     .cloned()
-                    .ok_or_else(|| StepFailure::Unresolved(name.clone())),
+                    .ok_or_else(|| StepFailure::Unresolved(name.to_string())),
                 (None, None) => Err(StepFailure::Unresolved("(unnamed)".to_string())),
             })
             .collect()

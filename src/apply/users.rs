@@ -72,10 +72,11 @@ pub(crate) async fn create_user(
     // value than the one sent is sent again, once. (An attribute the answer leaves out
     // says nothing: many servers answer with a short representation.)
     if created.resource.is_object() {
-        let differs: Vec<AttributeChange> = attribute_changes(&Attributes::from_map(&declared), &created.resource)
-            .into_iter()
-            .filter(|a| a.old.is_some())
-            .collect();
+        let differs: Vec<AttributeChange> =
+            attribute_changes(&Attributes::from_map(&declared), &created.resource)
+                .into_iter()
+                .filter(|a| a.old.is_some())
+                .collect();
         if !differs.is_empty() {
             follow_up(run, &id, &differs, &mut done).await?;
         }

@@ -191,9 +191,9 @@ impl<'a> AttributeValue<'a> {
             }
             (AttributeValue::Object(fields), Value::Object(map)) => {
                 fields.len() == map.len()
-                    && fields.into_iter().all(|(key, item)| {
-                        map.get(key).is_some_and(|value| item.equals(value))
-                    })
+                    && fields
+                        .into_iter()
+                        .all(|(key, item)| map.get(key).is_some_and(|value| item.equals(value)))
             }
             _ => false,
         }
@@ -455,9 +455,9 @@ fn read_value<'a>(rest: &mut &'a [u8]) -> Option<AttributeValue<'a>> {
         NULL => AttributeValue::Null,
         FALSE => AttributeValue::Bool(false),
         TRUE => AttributeValue::Bool(true),
-        UNSIGNED => AttributeValue::Number(NumberValue::Unsigned(u64::from_le_bytes(
-            read_eight(rest)?,
-        ))),
+        UNSIGNED => {
+            AttributeValue::Number(NumberValue::Unsigned(u64::from_le_bytes(read_eight(rest)?)))
+        }
         SIGNED => {
             AttributeValue::Number(NumberValue::Signed(i64::from_le_bytes(read_eight(rest)?)))
         }
@@ -502,10 +502,21 @@ mod tests {
         assert_eq!(Value::Object(encoded.to_map()), value);
         assert_eq!(
             encoded.keys().collect::<Vec<_>>(),
-            ["externalId", "name", "active", "emails", "urn:example:1.0:User", "empty", "nothing"]
+            [
+                "externalId",
+                "name",
+                "active",
+                "emails",
+                "urn:example:1.0:User",
+                "empty",
+                "nothing"
+            ]
         );
         assert_eq!(
-            encoded.get("name").and_then(|n| n.get("familyName")).and_then(AttributeValue::as_str),
+            encoded
+                .get("name")
+                .and_then(|n| n.get("familyName"))
+                .and_then(AttributeValue::as_str),
             Some("Lovelace")
         );
         assert!(encoded.get("Name").is_none(), "keys are exact");
@@ -519,11 +530,20 @@ mod tests {
             assert!(item.equals(&value[key]), "{key}");
         }
         let a = encoded.get("a").expect("a");
-        assert!(a.equals(&json!({"y": [true, "s"], "x": 1})), "objects in any order");
+        assert!(
+            a.equals(&json!({"y": [true, "s"], "x": 1})),
+            "objects in any order"
+        );
         assert!(!a.equals(&json!({"x": 1})));
         assert!(!a.equals(&json!({"x": 1, "y": [true, "s"], "z": 0})));
-        assert!(!a.equals(&json!({"x": 1.0, "y": [true, "s"]})), "1 is not 1.0");
-        assert!(!a.equals(&json!({"x": 1, "y": ["s", true]})), "arrays in order");
+        assert!(
+            !a.equals(&json!({"x": 1.0, "y": [true, "s"]})),
+            "1 is not 1.0"
+        );
+        assert!(
+            !a.equals(&json!({"x": 1, "y": ["s", true]})),
+            "arrays in order"
+        );
         assert!(!encoded.get("b").expect("b").equals(&json!("2.5")));
     }
 

@@ -75,11 +75,11 @@ pub(crate) fn decide_creates(
                 "declared, and not in the SCIM directory; the managed Atlassian account {} ({}, {}) has the email `{email}`: creating the SCIM user links it, and its profile then follows the files",
                 account.account_id, account.name, account.status
             );
-            change.linked_account = Some(LinkedAccount {
+            change.linked_account = Some(Box::new(LinkedAccount {
                 account_id: account.account_id.clone(),
                 name: account.name.clone(),
                 status: account.status.clone(),
-            });
+            }));
         } else {
             change.reason = format!(
                 "declared, and not in the directory; no managed Atlassian account has the email `{email}`, so a new account is created"

@@ -4,11 +4,15 @@
 //!
 //! Plain data; the few accessors here only read it.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A change to one user or group.
+// What few changes carry (a fingerprint, a manager, a match by another key, a linked
+// account) is boxed: a first import plans 100 000 creates, and each is this struct.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
@@ -26,7 +30,7 @@ pub struct Change {
     pub reason: String,
     /// The live state the change was computed from (absent for creates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<Fingerprint>,
+    pub fingerprint: Option<Box<Fingerprint>>,
     /// Counts against `policy.max_destroy`: a deactivation, a deletion, a replacement, or
     /// a removal of members from a privileged group.
     pub destructive: bool,
@@ -36,19 +40,19 @@ pub struct Change {
     pub protected: bool,
     /// How the change was matched to its live object, when not by its name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matched_by: Option<MatchedBy>,
+    pub matched_by: Option<Box<MatchedBy>>,
     /// Attribute changes. For a create, every attribute it is created with (`old` absent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeChange>,
     /// A new manager (enterprise extension), for users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<ManagerChange>,
+    pub manager: Option<Box<ManagerChange>>,
     /// Member changes, for groups.
     #[serde(default, skip_serializing_if = "MemberChanges::is_empty")]
     pub members: MemberChanges,
     /// For a link: the existing Atlassian account the new SCIM user is linked to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub linked_account: Option<LinkedAccount>,
+    pub linked_account: Option<Box<LinkedAccount>>,
 }
 
 /// An existing Atlassian account that a user create links (by its email).
@@ -211,8 +215,11 @@ impl MemberChanges {
 pub struct MemberRef {
     /// The member's name: a user's userName (or a group's displayName for a nested
     /// group). Absent for a live member value that matches no user or group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    // Shared with the declared model: a million memberships name their users without a
+    // copy of each name.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "shared_name")]
+    #[schemars(with = "Option<String>")]
+    pub name: Option<Arc<str>>,
     /// The SCIM id as the server lists it; absent for an object this plan creates (known
     /// only during apply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,5 +267,29 @@ impl Change {
     /// The attribute change of `path`, if the change has one.
     pub fn attribute(&self, path: &str) -> Option<&AttributeChange> {
         self.attributes.iter().find(|a| a.path == path)
+    }
+}
+
+/// `MemberRef::name` as the plan file writes it: a string.
+mod shared_name {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::ref_option)] // serde's `with` passes a reference to the field
+    pub(super) fn serialize<S: Serializer>(
+        name: &Option<Arc<str>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match name {
+            Some(name) => serializer.serialize_some(&**name),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<str>>, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.map(Arc::from))
     }
 }

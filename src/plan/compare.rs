@@ -106,9 +106,7 @@ fn entry_matches(wanted: AttributeValue<'_>, live: &Value) -> bool {
             ("value" | "type", AttributeValue::String(w)) => current
                 .and_then(Value::as_str)
                 .is_some_and(|c| c.eq_ignore_ascii_case(w)),
-            ("primary", AttributeValue::Bool(w)) => {
-                current.and_then(as_bool).unwrap_or(false) == w
-            }
+            ("primary", AttributeValue::Bool(w)) => current.and_then(as_bool).unwrap_or(false) == w,
             _ => simple_equal(value, current),
         }
     })

@@ -327,7 +327,10 @@ pub(crate) fn live_primary_email(resource: &Value) -> Option<String> {
 
 /// The primary email a declared user declares (the one marked primary, else the first).
 pub fn declared_primary_email(user: &DeclaredUser) -> Option<String> {
-    let emails = user.attributes.get("emails").and_then(AttributeValue::items)?;
+    let emails = user
+        .attributes
+        .get("emails")
+        .and_then(AttributeValue::items)?;
     let primary = emails
         .into_iter()
         .find(|e| e.get("primary").and_then(AttributeValue::as_bool) == Some(true))

@@ -209,7 +209,7 @@ impl<'a> Directory<'a> {
     /// A declared user as a member (or manager) reference.
     pub(crate) fn user_ref(&self, user_name: &str) -> MemberRef {
         MemberRef {
-            name: Some(user_name.to_string()),
+            name: Some(Arc::from(user_name)),
             id: self.user_id(user_name).map(str::to_string),
             r#type: MemberType::User,
         }
@@ -243,12 +243,12 @@ impl<'a> Directory<'a> {
     }
 
     fn declared_ref(&self, member: &MemberName) -> MemberRef {
-        let (name, r#type): (&str, _) = match member {
-            MemberName::User(user) => (user, MemberType::User),
+        let (name, r#type) = match member {
+            MemberName::User(user) => (user.name(), MemberType::User),
             MemberName::Group(name) => (name, MemberType::Group),
         };
         MemberRef {
-            name: Some(name.to_string()),
+            name: Some(Arc::clone(name)),
             id: self.declared_id(member).map(str::to_string),
             r#type,
         }
@@ -285,7 +285,7 @@ impl<'a> Directory<'a> {
     pub(crate) fn live_ref(&self, value: &str) -> MemberRef {
         match self.resolve(value) {
             Resolved::Known { name, r#type, .. } => MemberRef {
-                name: Some(name.to_string()),
+                name: Some(Arc::from(name)),
                 id: Some(value.to_string()),
                 r#type,
             },

@@ -530,10 +530,10 @@ fn a_user_found_by_email_or_external_id_is_adopted() {
     assert_eq!(alice.id.as_deref(), Some("u1"));
     assert_eq!(
         alice.matched_by,
-        Some(MatchedBy {
+        Some(Box::new(MatchedBy {
             key: "email".into(),
             value: "alice@acme.test".into()
-        })
+        }))
     );
     assert_eq!(
         alice.attribute("userName").map(|a| &a.new),

@@ -99,9 +99,10 @@ pub fn review(plan: &Plan) -> AccessReview {
                         list.push((group.clone(), privileged));
                     }
                     MemberType::Group => nested.push(NestedChange {
-                        group: member.name.clone().unwrap_or_else(|| {
-                            format!("id {}", member.id.as_deref().unwrap_or("?"))
-                        }),
+                        group: member.name.as_deref().map_or_else(
+                            || format!("id {}", member.id.as_deref().unwrap_or("?")),
+                            str::to_string,
+                        ),
                         parent: group.clone(),
                         privileged,
                         joins,

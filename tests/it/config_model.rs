@@ -294,7 +294,10 @@ users:
 ",
     );
     assert_eq!(&*declared.users[1].user_name, "b@acme.test");
-    assert_eq!(declared.users[1].attributes.to_map()["title"], json!("Engineer"));
+    assert_eq!(
+        declared.users[1].attributes.to_map()["title"],
+        json!("Engineer")
+    );
 }
 
 const ROOT: &str = "include: [users/*.yaml, groups/**/*.yaml]\n";

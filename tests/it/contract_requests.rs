@@ -127,7 +127,7 @@ fn update_group(
 
 fn member(id: &str) -> MemberRef {
     MemberRef {
-        name: Some(format!("{id}@x.test")),
+        name: Some(format!("{id}@x.test").into()),
         id: Some(id.into()),
         r#type: MemberType::User,
     }

@@ -12,8 +12,7 @@ use crate::config::decode::is_email;
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
 use crate::config::model::{
-    DefaultsSection, EnterpriseDefaults, EnterpriseEntry, Located, NameEntry,
-    UserEntry,
+    DefaultsSection, EnterpriseDefaults, EnterpriseEntry, Located, NameEntry, UserEntry,
 };
 use crate::config::names::fold;
 use crate::config::origin::{Loc, Origin, SourceFile};
@@ -140,7 +139,12 @@ fn attributes(
         }
         string(object, "nickName", &entry.nick_name, None);
         string(object, "title", &entry.title, None);
-        string(object, "userType", &entry.user_type, defaults.user_type.as_deref());
+        string(
+            object,
+            "userType",
+            &entry.user_type,
+            defaults.user_type.as_deref(),
+        );
         string(
             object,
             "preferredLanguage",
@@ -148,7 +152,12 @@ fn attributes(
             defaults.preferred_language.as_deref(),
         );
         string(object, "locale", &entry.locale, defaults.locale.as_deref());
-        string(object, "timezone", &entry.timezone, defaults.timezone.as_deref());
+        string(
+            object,
+            "timezone",
+            &entry.timezone,
+            defaults.timezone.as_deref(),
+        );
         if let Some(active) = entry.active.or(defaults.active) {
             object.bool("active", active);
         }
@@ -211,7 +220,12 @@ fn name_value(object: &mut ObjectWriter<'_>, name: &NameEntry) {
 }
 
 /// `{value, type, primary}` with only what is set.
-fn multi_value(object: &mut ObjectWriter<'_>, value: &str, kind: Option<&str>, primary: Option<bool>) {
+fn multi_value(
+    object: &mut ObjectWriter<'_>,
+    value: &str,
+    kind: Option<&str>,
+    primary: Option<bool>,
+) {
     object.string("value", value);
     if let Some(kind) = kind {
         object.string("type", kind);
