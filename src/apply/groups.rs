@@ -33,7 +33,7 @@ pub(crate) async fn create_group(
     body.insert("schemas".into(), json!([GROUP_SCHEMA]));
     body.insert("displayName".into(), json!(change.name));
     if let Some(external_id) = change.attribute("externalId") {
-        body.insert("externalId".into(), external_id.new.clone());
+        body.insert("externalId".into(), external_id.new.to_value());
     }
     if inline > 0 {
         body.insert(
@@ -124,7 +124,7 @@ pub(crate) async fn patch_group(
     let operations: Vec<PatchOp> = change
         .attributes
         .iter()
-        .map(|a| PatchOp::replace(&a.path, a.new.clone()))
+        .map(|a| PatchOp::replace(&a.path, a.new.to_value()))
         .collect();
     let requests = batches(
         run.client.profile(),

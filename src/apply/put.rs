@@ -31,7 +31,7 @@ pub(crate) fn replaced(current: &Value, edits: &Edits<'_>) -> Result<Value, Stri
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for change in edits.attributes {
-        set(&mut body, &change.path, change.new.clone());
+        set(&mut body, &change.path, change.new.to_value());
         if change.path.starts_with("urn:") {
             add_schema(&mut body, &change.path);
         }
@@ -98,8 +98,8 @@ mod tests {
         });
         let attributes = vec![AttributeChange {
             path: "displayName".into(),
-            old: Some(json!("Old")),
-            new: json!("New"),
+            old: Some(json!("Old").into()),
+            new: json!("New").into(),
         }];
         let body = replaced(
             &current,

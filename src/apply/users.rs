@@ -21,7 +21,7 @@ pub(crate) async fn create_user(
 ) -> Result<StepDone, StepFailure> {
     let mut declared = Map::new();
     for attribute in &change.attributes {
-        declared.insert(attribute.path.clone(), attribute.new.clone());
+        declared.insert(attribute.path.clone(), attribute.new.to_value());
     }
     let mut body = Map::new();
     let mut schemas = vec![Value::String(USER_SCHEMA.to_string())];
@@ -122,7 +122,7 @@ async fn follow_up(
     let names: Vec<&str> = missing.iter().map(|a| a.path.as_str()).collect();
     let operations: Vec<PatchOp> = missing
         .iter()
-        .map(|a| PatchOp::replace(&a.path, a.new.clone()))
+        .map(|a| PatchOp::replace(&a.path, a.new.to_value()))
         .collect();
     let answer = run
         .client
@@ -190,7 +190,7 @@ pub(crate) async fn patch_user(
         let mut operations: Vec<PatchOp> = change
             .attributes
             .iter()
-            .map(|a| PatchOp::replace(&a.path, a.new.clone()))
+            .map(|a| PatchOp::replace(&a.path, a.new.to_value()))
             .collect();
         if let Some(manager) = &manager {
             operations.push(PatchOp::replace(

@@ -14,8 +14,11 @@
 //! the length of its content (8 bytes, little-endian) and the content. Reading is still
 //! checked: a malformed buffer reads as fewer entries, never as a panic.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
 const NULL: u8 = 0;
@@ -97,6 +100,134 @@ impl<'a> IntoIterator for &'a Attributes {
 impl fmt::Debug for Attributes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.fields(), f)
+    }
+}
+
+/// One JSON value, packed like [`Attributes`]: what a plan holds for each attribute it
+/// changes (a first import plans half a million of them). Serialized, compared and
+/// printed as the JSON value it is.
+#[derive(Clone)]
+pub struct PackedValue {
+    encoded: Box<[u8]>,
+}
+
+impl PackedValue {
+    pub fn from_value(value: &Value) -> PackedValue {
+        let mut encoded = Vec::new();
+        write_value(&mut encoded, value);
+        PackedValue {
+            encoded: encoded.into_boxed_slice(),
+        }
+    }
+
+    /// The value, read in place.
+    pub fn view(&self) -> AttributeValue<'_> {
+        read_value(&mut &self.encoded[..]).unwrap_or(AttributeValue::Null)
+    }
+
+    pub fn to_value(&self) -> Value {
+        self.view().to_value()
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.view().as_str()
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        self.view().as_bool()
+    }
+}
+
+impl From<AttributeValue<'_>> for PackedValue {
+    fn from(value: AttributeValue<'_>) -> PackedValue {
+        let mut encoded = Vec::new();
+        write_attribute(&mut encoded, value);
+        PackedValue {
+            encoded: encoded.into_boxed_slice(),
+        }
+    }
+}
+
+impl From<Value> for PackedValue {
+    fn from(value: Value) -> PackedValue {
+        PackedValue::from_value(&value)
+    }
+}
+
+impl From<&str> for PackedValue {
+    fn from(text: &str) -> PackedValue {
+        PackedValue::from(AttributeValue::String(text))
+    }
+}
+
+impl From<bool> for PackedValue {
+    fn from(value: bool) -> PackedValue {
+        PackedValue::from(AttributeValue::Bool(value))
+    }
+}
+
+/// JSON equality (objects in any order), as on `serde_json::Value`.
+impl PartialEq for PackedValue {
+    fn eq(&self, other: &PackedValue) -> bool {
+        self.encoded == other.encoded || self.view().equals(&other.to_value())
+    }
+}
+
+impl PartialEq<Value> for PackedValue {
+    fn eq(&self, other: &Value) -> bool {
+        self.view().equals(other)
+    }
+}
+
+impl fmt::Debug for PackedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_value(), f)
+    }
+}
+
+impl Serialize for PackedValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PackedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PackedValue, D::Error> {
+        Ok(PackedValue::from_value(&Value::deserialize(deserializer)?))
+    }
+}
+
+impl JsonSchema for PackedValue {
+    fn inline_schema() -> bool {
+        Value::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        Value::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        Value::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        Value::json_schema(generator)
+    }
+}
+
+impl Serialize for AttributeValue<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            AttributeValue::Null => serializer.serialize_unit(),
+            AttributeValue::Bool(value) => serializer.serialize_bool(value),
+            AttributeValue::Number(number) => match number.to_number() {
+                Some(number) => number.serialize(serializer),
+                None => serializer.serialize_unit(),
+            },
+            AttributeValue::String(text) => serializer.serialize_str(text),
+            AttributeValue::Array(items) => serializer.collect_seq(items),
+            AttributeValue::Object(fields) => serializer.collect_map(fields),
+        }
     }
 }
 
@@ -405,6 +536,33 @@ fn write_value(buf: &mut Vec<u8>, value: &Value) {
     }
 }
 
+fn write_attribute(buf: &mut Vec<u8>, value: AttributeValue<'_>) {
+    match value {
+        AttributeValue::Null => buf.push(NULL),
+        AttributeValue::Bool(value) => buf.push(if value { TRUE } else { FALSE }),
+        AttributeValue::Number(number) => {
+            let (tag, bytes) = match number {
+                NumberValue::Unsigned(n) => (UNSIGNED, n.to_le_bytes()),
+                NumberValue::Signed(n) => (SIGNED, n.to_le_bytes()),
+                NumberValue::Float(n) => (FLOAT, n.to_le_bytes()),
+            };
+            buf.push(tag);
+            buf.extend_from_slice(&bytes);
+        }
+        AttributeValue::String(text) => {
+            buf.push(STRING);
+            write_str(buf, text);
+        }
+        // The content is already encoded: copied as it is.
+        AttributeValue::Array(Items { rest }) => container(buf, ARRAY, |buf| {
+            buf.extend_from_slice(rest);
+        }),
+        AttributeValue::Object(Fields { rest }) => container(buf, OBJECT, |buf| {
+            buf.extend_from_slice(rest);
+        }),
+    }
+}
+
 fn write_str(buf: &mut Vec<u8>, text: &str) {
     let mut len = text.len();
     loop {
@@ -565,6 +723,34 @@ mod tests {
             }
             .to_map();
         }
+    }
+
+    #[test]
+    fn a_packed_value_is_its_json() {
+        let value = json!({"b": [1, -2, 0.5, null, "x"], "a": {"nested": true}});
+        let packed = PackedValue::from_value(&value);
+        assert_eq!(packed.to_value(), value);
+        assert_eq!(
+            serde_json::to_string(&packed).expect("serializes"),
+            serde_json::to_string(&value).expect("serializes")
+        );
+        let back: PackedValue = serde_json::from_str(&serde_json::to_string(&value).expect("json"))
+            .expect("deserializes");
+        assert_eq!(back, packed);
+        assert_eq!(
+            packed,
+            json!({"a": {"nested": true}, "b": [1, -2, 0.5, null, "x"]})
+        );
+        assert_ne!(
+            packed,
+            json!({"a": {"nested": false}, "b": [1, -2, 0.5, null, "x"]})
+        );
+        let copied = PackedValue::from(packed.view());
+        assert_eq!(
+            copied.encoded, packed.encoded,
+            "a view copies to the same bytes"
+        );
+        assert_eq!(format!("{packed:?}"), format!("{value:?}"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ mod yaml;
 
 pub use attributes::{
     ArrayWriter, AttributeValue, Attributes, FieldIter, Fields, ItemIter, Items, NumberValue,
-    ObjectWriter,
+    ObjectWriter, PackedValue,
 };
 pub use declared::{
     DEFAULT_ATLASSIAN_ADMIN_TOKEN_ENV, Declared, DeclaredAtlassian, DeclaredGroup, DeclaredTarget,

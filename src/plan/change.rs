@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::config::PackedValue;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// A change to one user or group.
 // What few changes carry (a fingerprint, a manager, a match by another key, a linked
@@ -171,8 +171,8 @@ pub struct AttributeChange {
     pub path: String,
     /// The live value; absent when the directory has none (and for creates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old: Option<Value>,
-    pub new: Value,
+    pub old: Option<PackedValue>,
+    pub new: PackedValue,
 }
 
 /// A new manager for a user (enterprise extension `manager.value`).

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 use super::change::AttributeChange;
-use crate::config::{AttributeValue, Attributes, Fields, Items};
+use crate::config::{AttributeValue, Attributes, Fields, Items, PackedValue};
 use crate::scim::{as_bool, attribute};
 
 /// The changes that make `live` show the `declared` attributes, one per top-level
@@ -23,14 +23,14 @@ pub fn attribute_changes(declared: &Attributes, live: &Value) -> Vec<AttributeCh
         let change = match wanted {
             AttributeValue::Object(subs) => complex_change(subs, current),
             AttributeValue::Array(items) => {
-                (!multi_valued_equal(items, current)).then(|| wanted.to_value())
+                (!multi_valued_equal(items, current)).then(|| PackedValue::from(wanted))
             }
-            _ => (!simple_equal(wanted, current)).then(|| wanted.to_value()),
+            _ => (!simple_equal(wanted, current)).then(|| PackedValue::from(wanted)),
         };
         if let Some(new) = change {
             changes.push(AttributeChange {
                 path: path.to_string(),
-                old: current.cloned(),
+                old: current.map(PackedValue::from_value),
                 new,
             });
         }
@@ -40,7 +40,7 @@ pub fn attribute_changes(declared: &Attributes, live: &Value) -> Vec<AttributeCh
 
 /// For a complex attribute: `None` when every declared sub-attribute matches, otherwise
 /// the live value with the declared sub-attributes laid over it.
-fn complex_change(wanted: Fields<'_>, current: Option<&Value>) -> Option<Value> {
+fn complex_change(wanted: Fields<'_>, current: Option<&Value>) -> Option<PackedValue> {
     let empty = Map::new();
     let live = current.and_then(Value::as_object).unwrap_or(&empty);
     let differs = wanted
@@ -58,7 +58,7 @@ fn complex_change(wanted: Fields<'_>, current: Option<&Value>) -> Option<Value> 
     for (key, value) in wanted {
         merged.insert(key.to_string(), value.to_value());
     }
-    Some(Value::Object(merged))
+    Some(PackedValue::from(Value::Object(merged)))
 }
 
 /// A simple (single-valued, non-complex) attribute.
@@ -141,8 +141,8 @@ mod tests {
             changes,
             vec![AttributeChange {
                 path: "displayName".into(),
-                old: Some(json!("Alice")),
-                new: json!("Alice Ng")
+                old: Some(json!("Alice").into()),
+                new: json!("Alice Ng").into()
             }]
         );
     }

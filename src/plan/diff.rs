@@ -37,8 +37,8 @@ use super::order::dependency_order;
 use super::scope;
 use crate::config::parallel;
 use crate::config::{
-    Attributes, Declared, DeclaredGroup, DeclaredUser, UnmanagedGroups, UnmanagedUsers,
-    name_matches,
+    Attributes, Declared, DeclaredGroup, DeclaredUser, PackedValue, UnmanagedGroups,
+    UnmanagedUsers, name_matches,
 };
 use crate::live::{Live, LiveGroup, LiveUser};
 use crate::scim::profile::DeleteSemantics;
@@ -280,8 +280,8 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         if renamed {
             attributes.push(AttributeChange {
                 path: "displayName".into(),
-                old: Some(Value::String(live_group.display_name.clone())),
-                new: Value::String(group.display_name.clone()),
+                old: Some(live_group.display_name.as_str().into()),
+                new: group.display_name.as_str().into(),
             });
         }
         let declared_attributes = Attributes::build(|object| {
@@ -321,8 +321,8 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             {
                 change.attributes.push(AttributeChange {
                     path: "externalId".into(),
-                    old: Some(Value::String(external_id.to_string())),
-                    new: Value::String(external_id.to_string()),
+                    old: Some(external_id.into()),
+                    new: external_id.into(),
                 });
             }
             change.reason = format!(
@@ -603,7 +603,7 @@ fn create_user(user: &DeclaredUser, directory: &Directory<'_>, protected: bool) 
             .map(|(path, value)| AttributeChange {
                 path: path.to_string(),
                 old: None,
-                new: value.to_value(),
+                new: PackedValue::from(value),
             })
             .collect(),
         manager: user.manager.as_deref().map(|m| {
@@ -635,8 +635,8 @@ fn update_user(
     if !live.user_name.eq_ignore_ascii_case(&user.user_name) {
         attributes.push(AttributeChange {
             path: "userName".to_string(),
-            old: Some(Value::String(live.user_name.clone())),
-            new: Value::String(user.user_name.to_string()),
+            old: Some(live.user_name.as_str().into()),
+            new: (*user.user_name).into(),
         });
     }
     attributes.extend(attribute_changes(&user.attributes, &compared_attributes));
@@ -653,7 +653,9 @@ fn update_user(
         compared.push(format!("{ENTERPRISE_USER}:manager"));
     }
     let active = attributes.iter().find(|a| a.path == "active");
-    let was_inactive = active.and_then(|a| a.old.as_ref()).and_then(as_bool) == Some(false);
+    let was_inactive = active
+        .and_then(|a| a.old.as_ref())
+        .is_some_and(|old| as_bool(&old.to_value()) == Some(false));
     let (action, reason) = match how {
         How::Email(_) | How::ExternalId(_) => (
             Action::Adopt,
@@ -667,7 +669,7 @@ fn update_user(
             Action::Rename,
             format!("renamed from `{former}` (previously:)"),
         ),
-        How::Name if active.is_some_and(|a| a.new == Value::Bool(false)) => {
+        How::Name if active.is_some_and(|a| a.new.as_bool() == Some(false)) => {
             (Action::Deactivate, "declared `active: false`".to_string())
         }
         How::Name if active.is_some() && was_inactive => (
@@ -777,7 +779,7 @@ fn create_group(group: &DeclaredGroup, members: Vec<MemberRef>, protected: bool)
             .map(|id| AttributeChange {
                 path: "externalId".into(),
                 old: None,
-                new: Value::String(id.clone()),
+                new: id.as_str().into(),
             })
             .collect(),
         manager: None,
@@ -812,8 +814,8 @@ fn unmanaged_user(
                 Action::Deactivate,
                 vec![AttributeChange {
                     path: "active".into(),
-                    old: active.map(Value::Bool),
-                    new: Value::Bool(false),
+                    old: active.map(PackedValue::from),
+                    new: false.into(),
                 }],
                 "not declared, and policy.unmanaged_users is `deactivate`".to_string(),
             )

@@ -355,7 +355,7 @@ impl Model {
                     user.insert("id".into(), json!(id));
                     user.insert("userName".into(), json!(change.name));
                     for a in &change.attributes {
-                        user.insert(a.path.clone(), a.new.clone());
+                        user.insert(a.path.clone(), a.new.to_value());
                     }
                     self.users.insert(id.clone(), user);
                     created.insert((MemberType::User, change.name.to_lowercase()), id);
@@ -378,7 +378,7 @@ impl Model {
                         if let Some(existing) = existing {
                             user.remove(&existing);
                         }
-                        user.insert(a.path.clone(), a.new.clone());
+                        user.insert(a.path.clone(), a.new.to_value());
                     }
                 }
                 (ResourceType::Group, Action::Create | Action::Replace) => {
@@ -413,7 +413,7 @@ impl Model {
                         .collect();
                     let (group, members) = self.groups.get_mut(&id).expect("group exists");
                     for a in &change.attributes {
-                        group.insert(a.path.clone(), a.new.clone());
+                        group.insert(a.path.clone(), a.new.to_value());
                     }
                     let removed: Vec<&String> = change
                         .members

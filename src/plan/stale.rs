@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::change::{Action, Change, Fingerprint, ResourceType};
 use super::fingerprint::{group_fingerprint, user_fingerprint, value_at};
 use super::model::Plan;
+use crate::config::PackedValue;
 use crate::live::{Live, LiveGroup, LiveUser};
 use crate::scim::{as_bool, attribute};
 
@@ -112,7 +113,7 @@ fn user_difference(user: &LiveUser, change: &Change, before: &Fingerprint) -> Op
     if let Some(renamed) = change
         .attribute("userName")
         .and_then(|a| a.old.as_ref())
-        .and_then(Value::as_str)
+        .and_then(PackedValue::as_str)
         .filter(|old| *old != user.user_name)
     {
         return Some(format!(
@@ -125,7 +126,12 @@ fn user_difference(user: &LiveUser, change: &Change, before: &Fingerprint) -> Op
         .attributes
         .iter()
         .filter(|a| a.path != "userName")
-        .filter(|a| object.and_then(|o| value_at(o, &a.path)) != a.old.as_ref())
+        .filter(
+            |a| match (object.and_then(|o| value_at(o, &a.path)), &a.old) {
+                (Some(now), Some(then)) => *then != *now,
+                (now, then) => now.is_some() != then.is_some(),
+            },
+        )
         .map(|a| a.path.as_str())
         .collect();
     Some(if moved.is_empty() {

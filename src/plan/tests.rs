@@ -117,13 +117,13 @@ fn drift_becomes_updates_and_member_changes() {
         vec![
             AttributeChange {
                 path: "displayName".into(),
-                old: Some(json!("Alice")),
-                new: json!("Alice Ng")
+                old: Some(json!("Alice").into()),
+                new: json!("Alice Ng").into()
             },
             AttributeChange {
                 path: "active".into(),
-                old: Some(json!(false)),
-                new: json!(true)
+                old: Some(json!(false).into()),
+                new: json!(true).into()
             },
         ]
     );
@@ -399,8 +399,8 @@ fn previously_renames_instead_of_recreating() {
         user.attributes,
         vec![AttributeChange {
             path: "userName".into(),
-            old: Some(json!("old.ic@acme.test")),
-            new: json!("ic@acme.test")
+            old: Some(json!("old.ic@acme.test").into()),
+            new: json!("ic@acme.test").into()
         }]
     );
     // The renamed group keeps its member (resolved through the rename): only the name changes.
@@ -411,8 +411,8 @@ fn previously_renames_instead_of_recreating() {
         group.attributes,
         vec![AttributeChange {
             path: "displayName".into(),
-            old: Some(json!("team-leads")),
-            new: json!("leads")
+            old: Some(json!("team-leads").into()),
+            new: json!("leads").into()
         }]
     );
     assert!(group.members.is_empty());
@@ -457,8 +457,8 @@ groups:
     assert_eq!(names(&replace.members.add), [Some("new@x.test")]);
     assert_eq!(names(&replace.members.remove), [Some("b@x.test")]);
     assert_eq!(
-        replace.attribute("externalId").map(|a| &a.new),
-        Some(&json!("E1")),
+        replace.attribute("externalId").map(|a| a.new.to_value()),
+        Some(json!("E1")),
         "the new group carries the externalId"
     );
     // The parent takes the new group (created by this plan) in place of the old one.
@@ -536,8 +536,8 @@ fn a_user_found_by_email_or_external_id_is_adopted() {
         }))
     );
     assert_eq!(
-        alice.attribute("userName").map(|a| &a.new),
-        Some(&json!("alice@acme.test"))
+        alice.attribute("userName").map(|a| a.new.to_value()),
+        Some(json!("alice@acme.test"))
     );
     assert!(
         alice.reason.contains("matched by email"),

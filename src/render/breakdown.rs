@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::text::{StringChange, safe, scalar, string_change};
+use crate::config::PackedValue;
 use crate::plan::{Action, AttributeChange, Change, ENTERPRISE_USER, MemberRef, MemberType, Plan};
 use crate::scim::attribute;
 
@@ -120,7 +121,11 @@ pub fn view(change: &Change, members_shown: Option<usize>) -> View<'_> {
     if matches!(change.action, Action::Create | Action::Link) {
         for attribute in &change.attributes {
             let mut leaves = Vec::new();
-            flatten(&short_path(&attribute.path), &attribute.new, &mut leaves);
+            flatten(
+                &short_path(&attribute.path),
+                &attribute.new.to_value(),
+                &mut leaves,
+            );
             rows.extend(leaves.into_iter().map(|(path, value)| Row::Attribute {
                 sign: Sign::Add,
                 path,
@@ -203,7 +208,8 @@ fn member_rows(members: &[MemberRef], sign: Sign, shown: Option<usize>, rows: &m
 fn attribute_rows(changes: &[AttributeChange]) -> Vec<Row> {
     let mut rows = Vec::new();
     for change in changes {
-        match (&change.old, &change.new) {
+        let old = change.old.as_ref().map(PackedValue::to_value);
+        match (&old, &change.new.to_value()) {
             (old, Value::Object(new)) => {
                 let empty = Map::new();
                 let old = old.as_ref().and_then(Value::as_object).unwrap_or(&empty);

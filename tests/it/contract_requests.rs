@@ -105,7 +105,7 @@ fn create_user(user_name: &str, attributes: &Value) -> Change {
         .map(|(path, value)| AttributeChange {
             path: path.clone(),
             old: None,
-            new: value.clone(),
+            new: value.clone().into(),
         })
         .collect();
     change
@@ -405,7 +405,7 @@ async fn generic_group_update_is_one_patch_with_filter_path_removal() {
         vec![AttributeChange {
             path: "externalId".into(),
             old: None,
-            new: json!("e-1"),
+            new: json!("e-1").into(),
         }],
         vec![member("a1"), member("a2")],
         vec![member("r1")],
@@ -473,8 +473,8 @@ async fn a_group_patch_refused_with_501_is_sent_whole_with_put() {
         "eng",
         vec![AttributeChange {
             path: "externalId".into(),
-            old: Some(json!("old")),
-            new: json!("e-1"),
+            old: Some(json!("old").into()),
+            new: json!("e-1").into(),
         }],
         vec![member("a1")],
         vec![member("r1")],
@@ -810,8 +810,8 @@ async fn atlassian_replaces_a_group_with_the_members_the_plan_lists() {
     let mut replace = change(ResourceType::Group, "leads", Action::Replace, Some("old"));
     replace.attributes = vec![AttributeChange {
         path: "displayName".into(),
-        old: Some(json!("team-leads")),
-        new: json!("leads"),
+        old: Some(json!("team-leads").into()),
+        new: json!("leads").into(),
     }];
     replace.members.keep = vec![member("u1")];
     replace.members.add = vec![member("u3")];
