@@ -6,7 +6,7 @@ use super::user::required_name;
 use super::{Decoder, Key};
 use crate::config::declared::Membership;
 use crate::config::kind::ConfigErrorKind;
-use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm};
+use crate::config::model::{GroupEntry, Located, MemberForm, MemberList, Text};
 use crate::config::yaml::{Node, Value};
 
 pub(super) const GROUP_KEYS: &[&str] = &[
@@ -35,7 +35,15 @@ pub(super) fn group(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<GroupEntry> 
         "the name the group has at the service provider",
     );
     let members_loc = f.get("members").map(|e| e.value.loc);
-    let members = d.list(f.get("members"), "of userNames", member);
+    let members = d
+        .list(f.get("members"), "of userNames", member)
+        .map(|listed| {
+            let mut list = MemberList::with_capacity(listed.len());
+            for (form, name) in listed {
+                list.push(form, name, &d.file.text);
+            }
+            list
+        });
     let entry = GroupEntry {
         display_name: Located::new(String::new(), f.loc),
         external_id: d.located_string(f.get("externalId")),
@@ -61,7 +69,7 @@ pub(super) fn group(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<GroupEntry> 
 }
 
 /// One entry of `members:`: a string (the short form) or `{user: NAME}` / `{group: NAME}`.
-fn member(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<Located<MemberEntry>> {
+fn member(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<(MemberForm, Located<Text>)> {
     if let Value::Map(entries) = &node.value {
         let f = d.fields(&"each entry of `members`", node, "a member", MEMBER_KEYS)?;
         let (form, entry) = match (f.get("user"), f.get("group")) {
@@ -105,13 +113,7 @@ fn member(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<Located<MemberEntry>> 
             );
             return None;
         }
-        return Some(Located::new(
-            MemberEntry {
-                form,
-                name: name.value,
-            },
-            name.loc,
-        ));
+        return Some((form, name));
     }
     let member = d.text_node(&"each entry of `members`", node)?;
     let name = member.value.as_str(&d.file.text);
@@ -129,11 +131,5 @@ fn member(d: &mut Decoder<'_>, node: &Node<'_>) -> Option<Located<MemberEntry>> 
         );
         return None;
     }
-    Some(Located::new(
-        MemberEntry {
-            form: MemberForm::Short,
-            name: member.value,
-        },
-        member.loc,
-    ))
+    Some((MemberForm::Short, member))
 }

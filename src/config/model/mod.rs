@@ -18,7 +18,8 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, SchemaGenerator};
 
 pub(super) use entries::{
-    EmailEntry, EnterpriseEntry, Extensions, GroupEntry, MemberEntry, MemberForm, NameEntry,
+    EmailEntry, EnterpriseEntry, Extensions, GroupEntry, MemberEntry, MemberForm, MemberList,
+    NameEntry,
     PhoneNumberEntry, UserEntry,
 };
 pub(super) use sections::{

@@ -11,7 +11,7 @@ use super::{cycles, note};
 use crate::config::declared::{DeclaredGroup, MemberName, MemberUser, Membership};
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
-use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm};
+use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm, MemberList};
 use crate::config::names::{FastMap, fast_map, fold, fold_into};
 use crate::config::origin::Loc;
 use crate::config::origin::{Origin, SourceFile};
@@ -220,7 +220,7 @@ struct Resolved {
 
 fn resolve_members(
     context: &Context<'_>,
-    listed: &[Located<MemberEntry>],
+    listed: &MemberList,
     scratch: &mut Scratch,
     problems: &mut Vec<ConfigError>,
 ) -> Resolved {
@@ -233,11 +233,11 @@ fn resolve_members(
         suggester,
     } = *context;
     let group_name = &entry.display_name.value;
-    let mut members = Vec::with_capacity(listed.len());
+    let mut members = Vec::with_capacity(listed.entries.len());
     let mut nested = Vec::new();
     scratch.next_group();
-    for (position, member) in listed.iter().enumerate() {
-        let text = member.value.name.as_str(&file.text);
+    for (position, member) in listed.entries.iter().enumerate() {
+        let text = listed.name(member, &file.text);
         let target = match member.value.form {
             MemberForm::Short => text
                 .strip_prefix(GROUP_PREFIX)
@@ -245,7 +245,7 @@ fn resolve_members(
             MemberForm::User => Target::User(text),
             MemberForm::Group => Target::Group(text),
         };
-        let written = written(&member.value, &file.text);
+        let written = written(member.value, text);
         let found = match target {
             Target::Group(name) => {
                 fold_into(name, &mut scratch.folded);
@@ -347,7 +347,13 @@ fn resolve_members(
             index
         };
         if let Some(first) = scratch.first_listed(slot, position) {
-            problems.push(repeated_member(file, group_name, &listed[first], member));
+            problems.push(repeated_member(
+                file,
+                group_name,
+                listed,
+                &listed.entries[first],
+                member,
+            ));
             continue;
         }
         if is_group {
@@ -373,8 +379,7 @@ enum Target<'t> {
 
 /// A member as the file writes it, for messages: `alice@x.test`, `group:eng`,
 /// `{user: group:x}`.
-fn written<'t>(member: &'t MemberEntry, text: &'t str) -> std::borrow::Cow<'t, str> {
-    let name = member.name.as_str(text);
+fn written(member: MemberEntry, name: &str) -> std::borrow::Cow<'_, str> {
     match member.form {
         MemberForm::Short => std::borrow::Cow::Borrowed(name),
         MemberForm::User => std::borrow::Cow::Owned(format!("{{user: {name}}}")),
@@ -408,12 +413,13 @@ fn ambiguous(
 fn repeated_member(
     file: &SourceFile,
     group: &str,
+    listed: &MemberList,
     first: &Located<MemberEntry>,
     again: &Located<MemberEntry>,
 ) -> ConfigError {
     let (first_text, again_text) = (
-        written(&first.value, &file.text),
-        written(&again.value, &file.text),
+        written(first.value, listed.name(first, &file.text)),
+        written(again.value, listed.name(again, &file.text)),
     );
     let message = if first_text.eq_ignore_ascii_case(&again_text) {
         format!("`{again_text}` is listed twice in group `{group}`")
@@ -438,7 +444,7 @@ fn check_member_count(
     count: usize,
     problems: &mut Vec<ConfigError>,
 ) {
-    let listed = entry.members.as_ref().map_or(0, |m| m.value.len());
+    let listed = entry.members.as_ref().map_or(0, |m| m.value.entries.len());
     if listed == 0 {
         let (message, help) = match group.membership {
             Membership::Authoritative => (
