@@ -23,13 +23,26 @@ use super::names::is_deceptive;
 
 /// One loaded source file: its display path (the config directory joined with the file's
 /// path inside it, as the user would type it) and its text, shared by every diagnostic
-/// that points into it.
+/// and every declared entry that points into it (one pointer each).
 #[derive(Clone)]
 pub struct SourceFile {
+    shared: Arc<SourceText>,
+}
+
+/// What a [`SourceFile`] shares.
+pub struct SourceText {
     pub path: Arc<str>,
     pub text: Arc<str>,
-    /// What snippets show, built on first use (shared by the clones).
-    shown: Arc<OnceLock<Shown>>,
+    /// What snippets show, built on first use.
+    shown: OnceLock<Shown>,
+}
+
+impl std::ops::Deref for SourceFile {
+    type Target = SourceText;
+
+    fn deref(&self) -> &SourceText {
+        &self.shared
+    }
 }
 
 /// A file as diagnostics show it: its line starts, and (where it has deceptive
@@ -60,9 +73,11 @@ impl fmt::Debug for SourceFile {
 impl SourceFile {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> SourceFile {
         SourceFile {
-            path: path.into(),
-            text: text.into(),
-            shown: Arc::default(),
+            shared: Arc::new(SourceText {
+                path: path.into(),
+                text: text.into(),
+                shown: OnceLock::new(),
+            }),
         }
     }
 
