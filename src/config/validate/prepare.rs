@@ -24,9 +24,11 @@ pub(in crate::config) struct PreparedUser {
     pub key: String,
     /// Folded emails and where each is written (the userName for `emails_from_userName`).
     pub emails: Vec<(String, Loc)>,
-    pub external_id: Option<Located<String>>,
+    /// Where the externalId is written (its value is among the attributes).
+    pub external_id: Option<Loc>,
     pub file: SourceFile,
-    pub manager: Option<Located<String>>,
+    /// Boxed, as few users name a manager: 100 000 prepared users are held at once.
+    pub manager: Option<Box<Located<String>>>,
     pub previously: Vec<Located<String>>,
 }
 
@@ -54,9 +56,13 @@ fn prepare(
 ) -> PreparedUser {
     let mut entry = entry;
     let emails = declared_emails(file, &entry, defaults, problems);
-    let manager = entry.enterprise.as_mut().and_then(|e| e.manager.take());
+    let manager = entry
+        .enterprise
+        .as_mut()
+        .and_then(|e| e.manager.take())
+        .map(Box::new);
     let previously = entry.previously.take().unwrap_or_default();
-    let external_id = entry.external_id.clone();
+    let external_id = entry.external_id.as_ref().map(|e| e.loc);
     let attributes = attributes(&mut entry, &emails, defaults);
     let origin = Origin::of(file, entry.user_name.loc);
     let key = fold(&entry.user_name.value);

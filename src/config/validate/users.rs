@@ -27,7 +27,7 @@ pub(in crate::config) struct Users {
 
 pub(in crate::config) struct UserExtra {
     pub file: SourceFile,
-    pub manager: Option<Located<String>>,
+    pub manager: Option<Box<Located<String>>>,
     pub previously: Vec<Located<String>>,
 }
 
@@ -90,6 +90,10 @@ pub(super) fn collect(
             continue;
         }
         let index = users.declared.len();
+        let external_id = external_id.and_then(|loc| {
+            let value = user.attributes.get("externalId")?.as_str()?;
+            Some(Located::new(value.to_string(), loc))
+        });
         if let Some(external_id) = &external_id {
             let here = Origin::of(&file, external_id.loc);
             match external_ids.get(&external_id.value) {
