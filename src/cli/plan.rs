@@ -28,6 +28,9 @@ async fn compute(
     output: Output,
 ) -> Result<(ScimClient, Plan), Failure> {
     let (declared, client, live) = load_and_read(dir, extras, output).await?;
+    // What validation built its model from is freed: give its pages back before the
+    // plan is built beside the model and the directory.
+    scimform_memory::release_free_memory();
     let mut context = context_for(&client, Some(dir));
     context.scope = scope;
     if let Some(atlassian) = &declared.target.atlassian {

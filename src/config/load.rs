@@ -155,6 +155,9 @@ fn finish(source: &dyn Source, begun: Begun) -> Result<Declared, ConfigErrors> {
     }
 
     let digest = combine(files.iter().map(|f| &f.digest));
+    // The YAML trees and the decoded entries are freed: give their pages back before
+    // validation builds the model.
+    scimform_memory::release_free_memory();
     validate::validate(files, digest, problems)
 }
 

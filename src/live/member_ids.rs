@@ -4,20 +4,36 @@
 //! A large directory has a million member references; as a `String` each they cost a
 //! million allocations and about 70 bytes apiece, and shared through an interner they
 //! cost a hash lookup and an atomic increment apiece from every thread that reads a page.
-//! Packed per group they cost the id's own bytes plus eight, and two allocations a group.
+//! Packed per group they cost the id's own bytes plus eight, and two allocations a group;
+//! once the read is complete, the ids that name a listed user or group are shared with
+//! it (`share`): sixteen bytes a member.
 //! This file only defines the type.
 
 use std::fmt;
 
 use super::id_hash::{IdHashSet, id_hash_set};
+use crate::scim::ScimId;
 
 /// The distinct member ids of a group.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct MemberIds {
-    /// Every id, one after another.
-    text: Box<str>,
-    /// Where each id ends in `text`.
-    ends: Box<[usize]>,
+    ids: Ids,
+}
+
+#[derive(Clone)]
+enum Ids {
+    /// Every id, one after another, and where each ends.
+    Packed { text: Box<str>, ends: Box<[usize]> },
+    /// Each id shared with the listed user or group it names.
+    Shared(Box<[ScimId]>),
+}
+
+impl Default for MemberIds {
+    fn default() -> MemberIds {
+        MemberIds {
+            ids: Ids::Shared(Box::default()),
+        }
+    }
 }
 
 impl MemberIds {
@@ -36,25 +52,48 @@ impl MemberIds {
             ends.push(text.len());
         }
         MemberIds {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            ids: Ids::Packed {
+                text: text.into_boxed_str(),
+                ends: ends.into_boxed_slice(),
+            },
+        }
+    }
+
+    /// The same ids, each shared with the entry of `known` that has it: a pointer per
+    /// member instead of a copy of its text (a million memberships name a hundred
+    /// thousand users). Unchanged when some id is not in `known` (a dangling member).
+    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) {
+        if matches!(self.ids, Ids::Shared(_)) {
+            return;
+        }
+        let shared: Option<Box<[ScimId]>> = self.iter().map(|id| known.get(id).cloned()).collect();
+        if let Some(shared) = shared {
+            self.ids = Ids::Shared(shared);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        match &self.ids {
+            Ids::Packed { ends, .. } => ends.len(),
+            Ids::Shared(ids) => ids.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// The ids, in order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            text: &self.text,
-            ends: self.ends.iter(),
-            start: 0,
+            ids: match &self.ids {
+                Ids::Packed { text, ends } => IterIds::Packed {
+                    text,
+                    ends: ends.iter(),
+                    start: 0,
+                },
+                Ids::Shared(ids) => IterIds::Shared(ids.iter()),
+            },
         }
     }
 }
@@ -62,23 +101,39 @@ impl MemberIds {
 /// The ids of a [`MemberIds`], in order.
 #[derive(Clone, Debug)]
 pub struct Iter<'a> {
-    text: &'a str,
-    ends: std::slice::Iter<'a, usize>,
-    start: usize,
+    ids: IterIds<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum IterIds<'a> {
+    Packed {
+        text: &'a str,
+        ends: std::slice::Iter<'a, usize>,
+        start: usize,
+    },
+    Shared(std::slice::Iter<'a, ScimId>),
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let end = *self.ends.next()?;
-        let id = self.text.get(self.start..end).unwrap_or_default();
-        self.start = end;
-        Some(id)
+        match &mut self.ids {
+            IterIds::Packed { text, ends, start } => {
+                let end = *ends.next()?;
+                let id = text.get(*start..end).unwrap_or_default();
+                *start = end;
+                Some(id)
+            }
+            IterIds::Shared(ids) => ids.next().map(ScimId::as_str),
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.ends.size_hint()
+        match &self.ids {
+            IterIds::Packed { ends, .. } => ends.size_hint(),
+            IterIds::Shared(ids) => ids.size_hint(),
+        }
     }
 }
 
@@ -99,6 +154,15 @@ impl fmt::Debug for MemberIds {
     }
 }
 
+/// The same ids in the same order, however they are held.
+impl PartialEq for MemberIds {
+    fn eq(&self, other: &MemberIds) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for MemberIds {}
+
 impl<const N: usize> PartialEq<[&str; N]> for MemberIds {
     fn eq(&self, other: &[&str; N]) -> bool {
         self.len() == N && self.iter().zip(other).all(|(a, b)| a == *b)
@@ -116,6 +180,24 @@ mod tests {
         assert_eq!(ids.len(), 4);
         assert_eq!(format!("{ids:?}"), r#"["u2", "u1", "", "g-10"]"#);
         assert_eq!((&ids).into_iter().count(), 4);
+    }
+
+    #[test]
+    fn shared_ids_read_the_same_and_a_dangling_id_keeps_the_text() {
+        let mut known = id_hash_set(3);
+        for id in ["u1", "u2", "g-10"] {
+            known.insert(ScimId::new(id));
+        }
+        let mut ids = MemberIds::new(&["u2", "u1", "g-10"]);
+        let before = ids.clone();
+        ids.share(&known);
+        assert!(matches!(ids.ids, Ids::Shared(_)));
+        assert_eq!(ids, before);
+        assert_eq!(ids, ["u2", "u1", "g-10"]);
+        let mut dangling = MemberIds::new(&["u1", "gone"]);
+        dangling.share(&known);
+        assert!(matches!(dangling.ids, Ids::Packed { .. }));
+        assert_eq!(dangling, ["u1", "gone"]);
     }
 
     #[test]

@@ -206,7 +206,8 @@ impl MemberList {
                 index
             }
         };
-        self.entries.push(Located::new(MemberEntry { form, copy }, name.loc));
+        self.entries
+            .push(Located::new(MemberEntry { form, copy }, name.loc));
     }
 
     /// The name of one of this list's entries, given the text of the list's file.
@@ -338,7 +339,11 @@ mod tests {
         let names: Vec<&str> = list.entries.iter().map(|m| list.name(m, source)).collect();
         assert_eq!(names, ["alice@x.test", "b@x.test", "eng"]);
         assert_eq!(list.entries[2].value.form, MemberForm::Group);
-        assert_eq!(list.entries[1].loc, loc(15, 15), "the location stays the entry's");
+        assert_eq!(
+            list.entries[1].loc,
+            loc(15, 15),
+            "the location stays the entry's"
+        );
         assert_eq!(size_of::<Located<MemberEntry>>(), 24);
     }
 }

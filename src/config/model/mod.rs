@@ -19,8 +19,7 @@ use schemars::{JsonSchema, SchemaGenerator};
 
 pub(super) use entries::{
     EmailEntry, EnterpriseEntry, Extensions, GroupEntry, MemberEntry, MemberForm, MemberList,
-    NameEntry,
-    PhoneNumberEntry, UserEntry,
+    NameEntry, PhoneNumberEntry, UserEntry,
 };
 pub(super) use sections::{
     AtlassianSection, DefaultsSection, EnterpriseDefaults, IgnoreSection, MaxDestroySection,
