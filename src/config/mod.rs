@@ -46,7 +46,7 @@ pub use model::ConfigFile;
 pub use names::{escape_deceptive, is_deceptive};
 pub use origin::{Loc, Origin, SourceFile};
 pub use source::{MAX_FILE_BYTES, MAX_FILE_BYTES_ENV, max_file_bytes};
-pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH};
+pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH, simple_reader_agrees_with_granit};
 
 use schemars::Schema;
 use schemars::generate::SchemaSettings;

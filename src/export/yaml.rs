@@ -397,6 +397,27 @@ mod tests {
     }
 
     #[test]
+    fn what_is_written_reads_back_the_same_by_either_yaml_reader() {
+        // Awkward names: read alike by the fast reader and granit, or left to granit.
+        let mut fast_read = 0;
+        for a in AWKWARD {
+            let nodes = [user(a, "ann@x.test"), group(a, &["ann@x.test", a])];
+            let text = format!("users:\n{}", fast(&nodes));
+            if crate::config::simple_reader_agrees_with_granit(&text) {
+                fast_read += 1;
+            }
+        }
+        assert!(fast_read > AWKWARD.len() / 2, "{fast_read} of {}", AWKWARD.len());
+        // A directory's usual names take the fast reader.
+        let nodes = [
+            user("ann@x.test", "Zoë Ångström"),
+            group("group-00001", &["ann@x.test", "user000001@synthetic.test"]),
+        ];
+        let text = format!("users:\n{}", fast(&nodes));
+        assert!(crate::config::simple_reader_agrees_with_granit(&text), "{text}");
+    }
+
+    #[test]
     fn plain_strings_are_recognised_without_serde_saphyr() {
         for plain in [
             "ann@x.test",

@@ -12,9 +12,10 @@ use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
 use crate::config::origin::{Loc, SourceFile};
 
-/// Read `file` into a tree. `Ok(None)` for a file without content (empty, or comments
-/// only). On a syntax error or a breached limit, the one error that stops the reader.
-pub(crate) fn read(file: &SourceFile) -> Result<Option<Node<'_>>, ConfigError> {
+/// Read `file` into a tree with granit. `Ok(None)` for a file without content (empty, or
+/// comments only). On a syntax error or a breached limit, the one error that stops the
+/// reader.
+pub(super) fn read(file: &SourceFile) -> Result<Option<Node<'_>>, ConfigError> {
     let options = serde_saphyr::granit_parser::options! {
         flow_nesting_limit: MAX_DEPTH,
         block_nesting_limit: MAX_DEPTH,

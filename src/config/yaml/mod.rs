@@ -10,17 +10,52 @@
 //! [`MAX_ALIAS_NODES`] nodes, so an alias bomb fails fast and never allocates its
 //! expansion. It knows nothing of scimform's keys; that is `decode`.
 //!
-//! This file holds the tree and the core schema; `build` turns events into the tree,
-//! `errors` turns the parser's errors into diagnostics.
+//! This file holds the tree and the core schema; `simple` reads simple block YAML straight
+//! into the tree, `build` turns granit's events into it (for everything else), `errors`
+//! turns granit's errors into diagnostics.
 
 mod build;
 mod errors;
+mod simple;
 
 use std::borrow::Cow;
 
 use super::origin::Loc;
 
-pub(super) use build::read;
+use super::diagnostic::ConfigError;
+use super::origin::SourceFile;
+
+/// Read `file` into a tree. `Ok(None)` for a file without content (empty, or comments
+/// only). On a syntax error or a breached limit, the one error that stops the reader.
+/// Simple block YAML is read by [`simple`]; everything else, and every error, by granit.
+pub(super) fn read(file: &SourceFile) -> Result<Option<Node<'_>>, ConfigError> {
+    match simple::read(&file.text) {
+        Ok(tree) => Ok(tree),
+        Err(simple::Declined) => build::read(file),
+    }
+}
+
+/// Whether the simple reader reads `text`; when it does, granit must read `text` to the
+/// same tree, positions included, and this panics if it does not. The property that the
+/// simple reader's tests and the `yaml_readers` fuzz target hold it to.
+#[doc(hidden)]
+pub fn simple_reader_agrees_with_granit(text: &str) -> bool {
+    let Ok(simple) = simple::read(text) else {
+        return false;
+    };
+    let file = SourceFile::new("t.yaml", text);
+    match build::read(&file) {
+        Ok(granit) => assert!(
+            simple == granit,
+            "the simple YAML reader and granit differ on {text:?}:\n{simple:#?}\n{granit:#?}"
+        ),
+        Err(error) => panic!(
+            "the simple YAML reader accepted what granit refuses ({}): {text:?}",
+            error.message
+        ),
+    }
+    true
+}
 
 /// The deepest nesting of lists and mappings a file may have.
 pub const MAX_DEPTH: usize = 64;
@@ -30,13 +65,13 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A YAML node and where it starts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Node<'a> {
     pub value: Value<'a>,
     pub loc: Loc,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Value<'a> {
     Scalar(Scalar<'a>),
     Seq(Vec<Node<'a>>),
@@ -45,7 +80,7 @@ pub(super) enum Value<'a> {
 
 /// A scalar's text and whether YAML's core schema still has to say what it is (a plain,
 /// untagged scalar may be null, a boolean or a number; a quoted one is always a string).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Scalar<'a> {
     pub text: Cow<'a, str>,
     pub plain: bool,
@@ -53,7 +88,7 @@ pub(super) struct Scalar<'a> {
 
 /// One `key: value` of a mapping, in source order. Repeated keys are kept (the decoder
 /// reports them with both places); merged (`<<`) entries follow the explicit ones.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Entry<'a> {
     pub key: Cow<'a, str>,
     pub key_loc: Loc,
