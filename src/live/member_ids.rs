@@ -62,13 +62,19 @@ impl MemberIds {
     /// The same ids, each shared with the entry of `known` that has it: a pointer per
     /// member instead of a copy of its text (a million memberships name a hundred
     /// thousand users). Unchanged when some id is not in `known` (a dangling member).
-    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) {
-        if matches!(self.ids, Ids::Shared(_)) {
-            return;
-        }
+    /// The bytes of packed ids this freed.
+    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) -> usize {
+        let Ids::Packed { text, ends } = &self.ids else {
+            return 0;
+        };
+        let packed = text.len() + std::mem::size_of_val::<[usize]>(ends);
         let shared: Option<Box<[ScimId]>> = self.iter().map(|id| known.get(id).cloned()).collect();
-        if let Some(shared) = shared {
-            self.ids = Ids::Shared(shared);
+        match shared {
+            Some(shared) => {
+                self.ids = Ids::Shared(shared);
+                packed
+            }
+            None => 0,
         }
     }
 
@@ -190,12 +196,14 @@ mod tests {
         }
         let mut ids = MemberIds::new(&["u2", "u1", "g-10"]);
         let before = ids.clone();
-        ids.share(&known);
+        // "u2u1g-10" and three ends.
+        assert_eq!(ids.share(&known), 8 + 3 * std::mem::size_of::<usize>());
+        assert_eq!(ids.share(&known), 0, "already shared");
         assert!(matches!(ids.ids, Ids::Shared(_)));
         assert_eq!(ids, before);
         assert_eq!(ids, ["u2", "u1", "g-10"]);
         let mut dangling = MemberIds::new(&["u1", "gone"]);
-        dangling.share(&known);
+        assert_eq!(dangling.share(&known), 0);
         assert!(matches!(dangling.ids, Ids::Packed { .. }));
         assert_eq!(dangling, ["u1", "gone"]);
     }

@@ -2,8 +2,8 @@
 //!
 //! glibc's allocator keeps what a thread frees in that thread's arena for reuse, and
 //! gives back to the system only the free space at the top of an arena. A plan frees a
-//! lot in the middle: the read's page buffers and packed member ids once they are shared,
-//! the configuration's texts and entries once they are validated. Those pages stay in
+//! lot in the middle: the read's page buffers, its packed member ids as they are shared,
+//! the configuration's trees and prepared entries once they are used. Those pages stay in
 //! the process's resident memory until `malloc_trim` hands them back. This is the one
 //! place in scimform with `unsafe` code: one call into the C library, which takes no
 //! pointers and cannot fail in a way that matters (it returns whether it released

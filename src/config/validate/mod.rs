@@ -58,6 +58,10 @@ pub(super) fn validate(
     let count = prepared.iter().map(Vec::len).sum();
     let mut users = users::collect(prepared.into_iter().flatten(), count, &mut problems);
     users::resolve_managers(&mut users, &mut problems);
+    // The prepared users (twice the size of the declared ones) are freed, in the arenas
+    // of the threads that parsed them: give their pages back before the groups' members
+    // are resolved beside them.
+    scimform_memory::release_free_memory();
     let mut groups = groups::collect(group_entries, &users, &mut problems);
     names::check(&users, &groups, &mut problems);
     checks::user_previously(&mut users, &mut problems);
