@@ -1,6 +1,6 @@
 //! Running independent work on all cores with the standard library alone: reading and
-//! parsing the included files, resolving the members of many groups, and the plan's
-//! per-object comparisons.
+//! parsing the included files, resolving the members of many groups, the plan's
+//! per-object comparisons, and sharing the member ids of a directory just read.
 //!
 //! Results come back in input order, so output never depends on scheduling.
 
@@ -41,6 +41,24 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
         }
     }
     results.into_iter().flatten().collect()
+}
+
+/// `f` on each of `items` in place, on all cores (the slice cut into one run of
+/// consecutive items a core).
+pub(crate) fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    if threads <= 1 {
+        items.iter_mut().for_each(f);
+        return;
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        for run in items.chunks_mut(items.len().div_ceil(threads)) {
+            scope.spawn(move || run.iter_mut().for_each(f));
+        }
+    });
 }
 
 /// `f` over `items`, each item moved into the call (so a worker can drop what it has
@@ -89,6 +107,14 @@ mod tests {
             items.iter().map(|i| i * 2).collect::<Vec<_>>()
         );
         assert_eq!(map(&[] as &[usize], |i| *i), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn each_item_is_changed_in_place_once() {
+        let mut items: Vec<usize> = (0..1001).collect();
+        for_each_mut(&mut items, |i| *i *= 3);
+        assert_eq!(items, (0..1001).map(|i| i * 3).collect::<Vec<_>>());
+        for_each_mut(&mut [] as &mut [usize], |i| *i += 1);
     }
 
     #[test]

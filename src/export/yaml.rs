@@ -407,14 +407,21 @@ mod tests {
                 fast_read += 1;
             }
         }
-        assert!(fast_read > AWKWARD.len() / 2, "{fast_read} of {}", AWKWARD.len());
+        assert!(
+            fast_read > AWKWARD.len() / 2,
+            "{fast_read} of {}",
+            AWKWARD.len()
+        );
         // A directory's usual names take the fast reader.
         let nodes = [
             user("ann@x.test", "Zoë Ångström"),
             group("group-00001", &["ann@x.test", "user000001@synthetic.test"]),
         ];
         let text = format!("users:\n{}", fast(&nodes));
-        assert!(crate::config::simple_reader_agrees_with_granit(&text), "{text}");
+        assert!(
+            crate::config::simple_reader_agrees_with_granit(&text),
+            "{text}"
+        );
     }
 
     #[test]

@@ -62,19 +62,21 @@ impl MemberIds {
     /// The same ids, each shared with the entry of `known` that has it: a pointer per
     /// member instead of a copy of its text (a million memberships name a hundred
     /// thousand users). Unchanged when some id is not in `known` (a dangling member).
-    /// The bytes of packed ids this freed.
-    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) -> usize {
-        let Ids::Packed { text, ends } = &self.ids else {
-            return 0;
-        };
-        let packed = text.len() + std::mem::size_of_val::<[usize]>(ends);
+    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) {
+        if matches!(self.ids, Ids::Shared(_)) {
+            return;
+        }
         let shared: Option<Box<[ScimId]>> = self.iter().map(|id| known.get(id).cloned()).collect();
-        match shared {
-            Some(shared) => {
-                self.ids = Ids::Shared(shared);
-                packed
-            }
-            None => 0,
+        if let Some(shared) = shared {
+            self.ids = Ids::Shared(shared);
+        }
+    }
+
+    /// The bytes the packed ids take (none once shared): what sharing them frees.
+    pub(crate) fn packed_bytes(&self) -> usize {
+        match &self.ids {
+            Ids::Packed { text, ends } => text.len() + std::mem::size_of_val::<[usize]>(ends),
+            Ids::Shared(_) => 0,
         }
     }
 
@@ -197,13 +199,14 @@ mod tests {
         let mut ids = MemberIds::new(&["u2", "u1", "g-10"]);
         let before = ids.clone();
         // "u2u1g-10" and three ends.
-        assert_eq!(ids.share(&known), 8 + 3 * std::mem::size_of::<usize>());
-        assert_eq!(ids.share(&known), 0, "already shared");
+        assert_eq!(ids.packed_bytes(), 8 + 3 * std::mem::size_of::<usize>());
+        ids.share(&known);
+        assert_eq!(ids.packed_bytes(), 0, "shared");
         assert!(matches!(ids.ids, Ids::Shared(_)));
         assert_eq!(ids, before);
         assert_eq!(ids, ["u2", "u1", "g-10"]);
         let mut dangling = MemberIds::new(&["u1", "gone"]);
-        assert_eq!(dangling.share(&known), 0);
+        dangling.share(&known);
         assert!(matches!(dangling.ids, Ids::Packed { .. }));
         assert_eq!(dangling, ["u1", "gone"]);
     }

@@ -99,30 +99,37 @@ pub async fn read_with_progress(
 
 /// Once the directory is read: each group's member ids shared with the users and groups
 /// they name, a pointer a member instead of a copy of the id (16 instead of 44 bytes a
-/// membership with UUID ids).
+/// membership with UUID ids), on all cores.
 ///
 /// What this frees goes back to the system as it goes: the pages' buffers before, then
-/// the packed ids every [`RELEASE_EVERY`] bytes. Freed all at once they would stay
-/// resident until the end (a million memberships free 44 MB), at the moment the
-/// configuration, loaded at the same time, is being validated: the two peaks would add.
+/// the packed ids after each run of groups that holds [`RELEASE_EVERY`] bytes of them.
+/// Freed all at once they would stay resident until the end (a million memberships free
+/// 44 MB), at the moment the configuration, loaded at the same time, is being
+/// validated: the two peaks would add.
 fn share_member_ids(live: &mut Live) {
     scimform_memory::release_free_memory();
     let mut known = id_hash::id_hash_set(live.users.len() + live.groups.len());
     known.extend(live.users.iter().map(|user| user.id.clone()));
     known.extend(live.groups.iter().map(|group| group.id.clone()));
-    let mut freed = 0;
-    for group in &mut live.groups {
-        freed += group.members.share(&known);
-        if freed >= RELEASE_EVERY {
-            scimform_memory::release_free_memory();
-            freed = 0;
-        }
+    let mut rest = live.groups.as_mut_slice();
+    while !rest.is_empty() {
+        let mut bytes = 0;
+        let run = rest
+            .iter()
+            .take_while(|group| {
+                let more = bytes < RELEASE_EVERY;
+                bytes += group.members.packed_bytes();
+                more
+            })
+            .count();
+        let (now, later) = rest.split_at_mut(run);
+        crate::config::parallel::for_each_mut(now, |group| group.members.share(&known));
+        scimform_memory::release_free_memory();
+        rest = later;
     }
-    drop(known);
-    scimform_memory::release_free_memory();
 }
 
-/// How many bytes of packed member ids are freed between two releases of memory to the
+/// How many bytes of packed member ids are shared between two releases of memory to the
 /// system (each release costs time in proportion to what it returns, so releasing
 /// often costs little more than releasing once).
 const RELEASE_EVERY: usize = 8 << 20;
