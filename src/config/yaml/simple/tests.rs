@@ -166,8 +166,26 @@ fn end_line(rng: &mut StdRng, out: &mut String) {
     }
 }
 
+/// A value written on its parent's line (a scalar, or an empty list or mapping), ending
+/// the line; `false` for a list or mapping with entries, which goes on the lines below.
+fn print_inline(rng: &mut StdRng, out: &mut String, node: &Tree) -> bool {
+    let text = match node {
+        Tree::Seq(items) if items.is_empty() => "[]",
+        Tree::Map(entries) if entries.is_empty() => "{}",
+        Tree::Scalar(s) => s.as_str(),
+        Tree::Seq(_) | Tree::Map(_) => return false,
+    };
+    if !text.is_empty() {
+        let gap = rng.random_range(1..3);
+        pad(out, gap);
+        out.push_str(text);
+    }
+    end_line(rng, out);
+    true
+}
+
 /// `tree` as a block node whose lines start at column `indent`; the first line's
-/// indentation is already written when `inline`.
+/// indentation is already written.
 fn print(rng: &mut StdRng, style: &Style, out: &mut String, node: &Tree, indent: usize) {
     match node {
         Tree::Scalar(_) => unreachable!("scalars are printed by their parent"),
@@ -177,32 +195,18 @@ fn print(rng: &mut StdRng, style: &Style, out: &mut String, node: &Tree, indent:
                     pad(out, indent);
                 }
                 out.push('-');
-                match item {
-                    Tree::Seq(empty) if empty.is_empty() => {
-                        out.push_str(" []");
-                        end_line(rng, out);
-                    }
-                    Tree::Map(empty) if empty.is_empty() => {
-                        out.push_str(" {}");
-                        end_line(rng, out);
-                    }
-                    Tree::Scalar(s) if s.is_empty() => end_line(rng, out),
-                    Tree::Scalar(s) => {
-                        out.push(' ');
-                        out.push_str(s);
-                        end_line(rng, out);
-                    }
-                    nested if rng.random_range(0..3) == 0 => {
-                        end_line(rng, out);
-                        let deeper = indent + style.step;
-                        pad(out, deeper);
-                        print(rng, style, out, nested, deeper);
-                    }
-                    nested => {
-                        let gap = rng.random_range(1..4);
-                        pad(out, gap);
-                        print(rng, style, out, nested, indent + 1 + gap);
-                    }
+                if print_inline(rng, out, item) {
+                    continue;
+                }
+                if rng.random_range(0..3) == 0 {
+                    end_line(rng, out);
+                    let deeper = indent + style.step;
+                    pad(out, deeper);
+                    print(rng, style, out, item, deeper);
+                } else {
+                    let gap = rng.random_range(1..4);
+                    pad(out, gap);
+                    print(rng, style, out, item, indent + 1 + gap);
                 }
             }
         }
@@ -216,33 +220,17 @@ fn print(rng: &mut StdRng, style: &Style, out: &mut String, node: &Tree, indent:
                     out.push(' ');
                 }
                 out.push(':');
-                match value {
-                    Tree::Seq(empty) if empty.is_empty() => {
-                        out.push_str(" []");
-                        end_line(rng, out);
-                    }
-                    Tree::Map(empty) if empty.is_empty() => {
-                        out.push_str("  {}");
-                        end_line(rng, out);
-                    }
-                    Tree::Scalar(s) if s.is_empty() => end_line(rng, out),
-                    Tree::Scalar(s) => {
-                        let gap = rng.random_range(1..3);
-                        pad(out, gap);
-                        out.push_str(s);
-                        end_line(rng, out);
-                    }
-                    Tree::Seq(_) if rng.random_range(0..2) == 0 => {
-                        end_line(rng, out);
-                        pad(out, indent);
-                        print(rng, style, out, value, indent);
-                    }
-                    nested => {
-                        end_line(rng, out);
-                        let deeper = indent + style.step;
-                        pad(out, deeper);
-                        print(rng, style, out, nested, deeper);
-                    }
+                if print_inline(rng, out, value) {
+                    continue;
+                }
+                end_line(rng, out);
+                if matches!(value, Tree::Seq(_)) && rng.random_range(0..2) == 0 {
+                    pad(out, indent);
+                    print(rng, style, out, value, indent);
+                } else {
+                    let deeper = indent + style.step;
+                    pad(out, deeper);
+                    print(rng, style, out, value, deeper);
                 }
             }
         }
