@@ -92,8 +92,6 @@ pub async fn read_with_progress(
     members::complete(client, &mut live).await?;
     dangling::confirm(client, &mut live).await?;
     share_member_ids(&mut live);
-    // The pages' buffers and the packed member ids are freed: give their pages back.
-    scimform_memory::release_free_memory();
     Ok(live)
 }
 
@@ -101,8 +99,9 @@ pub async fn read_with_progress(
 /// they name, a pointer a member instead of a copy of the id (16 instead of 44 bytes a
 /// membership with UUID ids), on all cores.
 ///
-/// What this frees goes back to the system as it goes: the pages' buffers before, then
-/// the packed ids after each run of groups that holds [`RELEASE_EVERY`] bytes of them.
+/// What this frees goes back to the system as it goes: the pages' buffers before, the
+/// packed ids after each run of groups that holds [`RELEASE_EVERY`] bytes of them, and
+/// the set of known ids at the end.
 /// Freed all at once they would stay resident until the end (a million memberships free
 /// 44 MB), at the moment the configuration, loaded at the same time, is being
 /// validated: the two peaks would add.
@@ -127,6 +126,9 @@ fn share_member_ids(live: &mut Live) {
         scimform_memory::release_free_memory();
         rest = later;
     }
+    // The set of known ids too.
+    drop(known);
+    scimform_memory::release_free_memory();
 }
 
 /// How many bytes of packed member ids are shared between two releases of memory to the
