@@ -12,6 +12,7 @@ pub mod atlassian;
 pub mod cli;
 pub mod config;
 pub mod export;
+pub(crate) mod key_table;
 pub mod live;
 pub mod plan;
 pub mod render;

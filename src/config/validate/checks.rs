@@ -35,7 +35,7 @@ struct Entry<'a> {
 /// Check every former name; the usable ones, per entry.
 fn previously(
     entries: &[Entry<'_>],
-    by_name: &FastMap<String, usize>,
+    named: impl Fn(&str) -> Option<usize>,
     problems: &mut Vec<ConfigError>,
 ) -> Vec<Vec<String>> {
     let mut claimed: FastMap<String, (usize, Origin)> = fast_map(0);
@@ -65,7 +65,7 @@ fn previously(
                     format!("`{name}` is listed twice in `previously:`"),
                     "remove the repeated entry",
                 ));
-            } else if let Some(&other) = by_name.get(&key) {
+            } else if let Some(other) = named(&key) {
                 problems.push(
                     unused(
                         format!("`{name}` is declared as a {} of its own", entry.kind),
@@ -126,7 +126,7 @@ pub(super) fn user_previously(users: &mut Users, problems: &mut Vec<ConfigError>
             previously: &extra.previously,
         })
         .collect();
-    let usable = previously(&entries, &users.by_name, problems);
+    let usable = previously(&entries, |key| users.named(key), problems);
     for (user, names) in users.declared.iter_mut().zip(usable) {
         user.previously = names;
     }
@@ -145,7 +145,7 @@ pub(super) fn group_previously(groups: &mut Groups, problems: &mut Vec<ConfigErr
             previously: &extra.previously,
         })
         .collect();
-    let usable = previously(&entries, &groups.by_name, problems);
+    let usable = previously(&entries, |key| groups.by_name.get(key).copied(), problems);
     for (group, names) in groups.declared.iter_mut().zip(usable) {
         group.previously = names;
     }

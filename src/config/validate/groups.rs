@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::users::Users;
+use super::users::{self, Users};
 use super::{cycles, note};
 use crate::config::declared::{DeclaredGroup, MemberName, MemberUser, Membership};
 use crate::config::diagnostic::ConfigError;
@@ -184,6 +184,11 @@ struct Scratch {
     position: Vec<u32>,
     /// The current group's stamp.
     current: u32,
+    /// The current group's member names that can name a user, folded, one after
+    /// another; where each ends; and the user each names.
+    keys: String,
+    key_ends: Vec<usize>,
+    found: Vec<Option<u32>>,
 }
 
 impl Scratch {
@@ -193,7 +198,36 @@ impl Scratch {
             stamp: vec![0; users + groups],
             position: vec![0; users + groups],
             current: 0,
+            keys: String::new(),
+            key_ends: Vec::new(),
+            found: Vec::new(),
         }
+    }
+
+    /// Look up, all at once, the user that each entry of `listed` names (the entries
+    /// that can name one: not `{group: NAME}`), into `found`.
+    fn look_up_users(&mut self, listed: &MemberList, text: &str, users: &Users) {
+        self.keys.clear();
+        self.key_ends.clear();
+        self.found.clear();
+        for member in &listed.entries {
+            if member.value.form != MemberForm::Group {
+                fold_into(listed.name(member, text), &mut self.folded);
+                self.keys.push_str(&self.folded);
+                self.key_ends.push(self.keys.len());
+            }
+        }
+        let mut start = 0;
+        let keys: Vec<&[u8]> = self
+            .key_ends
+            .iter()
+            .map(|&end| {
+                let key = &self.keys.as_bytes()[start..end];
+                start = end;
+                key
+            })
+            .collect();
+        users.by_member_name.get_batch(&keys, &mut self.found);
     }
 
     /// Start a group's list.
@@ -236,8 +270,22 @@ fn resolve_members(
     let mut members = Vec::with_capacity(listed.entries.len());
     let mut nested = Vec::new();
     scratch.next_group();
+    scratch.look_up_users(listed, &file.text, users);
+    // Taken for the loop, which needs the rest of the scratch space; given back after.
+    let found = std::mem::take(&mut scratch.found);
+    let mut user_lookups = found.iter();
     for (position, member) in listed.entries.iter().enumerate() {
         let text = listed.name(member, &file.text);
+        // The user this entry's text names, for the forms that can name one.
+        let user = if member.value.form == MemberForm::Group {
+            None
+        } else {
+            user_lookups
+                .next()
+                .copied()
+                .flatten()
+                .map(users::user_index)
+        };
         let target = match member.value.form {
             MemberForm::Short => text
                 .strip_prefix(GROUP_PREFIX)
@@ -252,11 +300,6 @@ fn resolve_members(
                 let group = groups.by_name.get(scratch.folded.as_str()).copied();
                 // `group:NAME` while a user is called `group:NAME`: the short form names
                 // the group, which may not be what was meant.
-                let user = if member.value.form == MemberForm::Short {
-                    users.find_with(text, &mut scratch.folded)
-                } else {
-                    None
-                };
                 match (group, user) {
                     (Some(g), Some(u)) => {
                         problems.push(ambiguous(
@@ -305,7 +348,7 @@ fn resolve_members(
                 }
             }
             Target::User(name) => {
-                if let Some(u) = users.find_with(name, &mut scratch.folded) {
+                if let Some(u) = user {
                     Some((false, u))
                 } else {
                     let candidates = users
@@ -368,6 +411,7 @@ fn resolve_members(
             )));
         }
     }
+    scratch.found = found;
     Resolved { members, nested }
 }
 
