@@ -12,9 +12,9 @@
 use std::borrow::Cow;
 
 use super::index::{Index, Resource};
-use super::json::{Json, Pairs, attribute, string_attribute};
 use super::yaml::Node;
 use crate::live::LiveGroup;
+use crate::live::json_view::{Json, Pairs, attribute, string_attribute};
 use crate::plan::ENTERPRISE_USER;
 
 /// Simple string attributes of a user, in the order they are written.
@@ -114,8 +114,11 @@ pub(super) fn group<'a>(
         entry.push(("externalId", Node::str(external_id)));
     }
     let mut members: Vec<(u32, Node<'a>)> = Vec::with_capacity(group.members.len());
-    for id in &group.members {
-        match index.resource(id) {
+    let ids: Vec<&str> = group.members.iter().collect();
+    let mut found = Vec::new();
+    index.resources(&ids, &mut found);
+    for (id, found) in ids.iter().zip(found) {
+        match found {
             Some(member) => members.push((index.rank(member), member_node(member, index))),
             None => warnings.push(format!(
                 "group `{}` lists member id `{id}`, which matches no user or group; it is left out (a plan will remove it from the group)",

@@ -5,15 +5,13 @@
 //! member id names.
 //!
 //! Only indices, the folded names and the ids are held — a few dozen bytes a resource —
-//! never a copy of the resources themselves. The ids are copied into one block
-//! ([`IdTable`]): a million member lookups then compare against memory close together
-//! rather than against ids scattered over the snapshot, which is most of the time a
-//! large export spends on groups. This module reads nothing and writes nothing.
+//! never a copy of the resources themselves. The ids are copied into one
+//! [`KeyTable`] ([`IdTable`]): a million member lookups then compare against memory
+//! close together rather than against ids scattered over the snapshot, a group's members
+//! all at once — the most of the time a large export spends on groups. This module reads
+//! nothing and writes nothing.
 
-use std::hash::Hasher as _;
-
-use rustc_hash::FxHasher;
-
+use crate::key_table::KeyTable;
 use crate::live::Live;
 
 /// A user or a group, by its position in the [`Live`] snapshot.
@@ -97,6 +95,15 @@ impl<'l> Index<'l> {
         self.by_id.get(id)
     }
 
+    /// What each of `ids` names, in order, into `found` (the same answers as
+    /// [`resource`](Self::resource), looked up several at a time).
+    pub(super) fn resources(&self, ids: &[&str], found: &mut Vec<Option<Resource>>) {
+        let mut values = Vec::with_capacity(ids.len());
+        self.by_id.0.get_batch(ids, &mut values);
+        found.clear();
+        found.extend(values.into_iter().map(|value| value.map(resource)));
+    }
+
     /// The userName of the user with this id.
     pub(super) fn user_name(&self, id: &str) -> Option<&'l str> {
         match self.resource(id)? {
@@ -169,77 +176,34 @@ fn member_ranks(
     (user_rank, group_rank)
 }
 
-/// Ids and what each names: the ids in one block of text, and an open-addressing table
-/// whose slots hold what a lookup needs — part of the id's hash, where the id is, and
-/// what it names — so that finding an id reads one slot and the id itself. A later
-/// insert of the same id replaces the earlier one.
-struct IdTable {
-    /// Every id, one after another.
-    text: String,
-    /// A power of two long, at most half full.
-    slots: Vec<Slot>,
-}
-
-#[derive(Clone, Copy, Default)]
-struct Slot {
-    /// The high half of the id's hash.
-    tag: u32,
-    /// Where the id is in the text.
-    start: usize,
-    len: u32,
-    /// What the id names; `None` for an empty slot.
-    resource: Option<Resource>,
-}
+/// Member ids and what each names, in one [`KeyTable`]: a user `i` as `2i`, a group as
+/// `2i + 1`. A later id replaces an earlier one.
+struct IdTable(KeyTable);
 
 impl IdTable {
     /// The table of `ids`, of which there are `count`.
     fn new<'i>(count: usize, ids: impl Iterator<Item = (&'i str, Resource)>) -> IdTable {
-        let capacity = (count * 2).next_power_of_two().max(16);
-        let mut table = IdTable {
-            text: String::new(),
-            slots: vec![Slot::default(); capacity],
-        };
+        let mut table = KeyTable::with_capacity(count);
         for (id, resource) in ids {
-            table.insert(id, resource);
+            let value = match resource {
+                Resource::User(i) => i.checked_mul(2),
+                Resource::Group(i) => i.checked_mul(2).map(|v| v | 1),
+            };
+            table.set(id.as_bytes(), value.unwrap_or(u32::MAX));
         }
-        table
-    }
-
-    /// The slot that holds `id`, or the empty one where it would go; and the tag.
-    fn slot(&self, id: &str) -> (usize, u32) {
-        let mut hasher = FxHasher::default();
-        hasher.write(id.as_bytes());
-        let hash = hasher.finish();
-        let tag = (hash >> 32) as u32;
-        let mask = self.slots.len() - 1;
-        #[allow(clippy::cast_possible_truncation)] // only the low bits are wanted
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = &self.slots[at];
-            if slot.resource.is_none()
-                || (slot.tag == tag
-                    && self.text.get(slot.start..slot.start + slot.len as usize) == Some(id))
-            {
-                return (at, tag);
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    fn insert(&mut self, id: &str, resource: Resource) {
-        let (at, tag) = self.slot(id);
-        let slot = &mut self.slots[at];
-        if slot.resource.is_none() {
-            slot.tag = tag;
-            slot.start = self.text.len();
-            slot.len = u32::try_from(id.len()).unwrap_or(u32::MAX);
-            self.text.push_str(id);
-        }
-        slot.resource = Some(resource);
+        IdTable(table)
     }
 
     fn get(&self, id: &str) -> Option<Resource> {
-        self.slots[self.slot(id).0].resource
+        self.0.get(id.as_bytes()).map(resource)
+    }
+}
+
+fn resource(value: u32) -> Resource {
+    if value & 1 == 0 {
+        Resource::User(value >> 1)
+    } else {
+        Resource::Group(value >> 1)
     }
 }
 

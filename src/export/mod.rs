@@ -24,7 +24,6 @@
 
 mod entry;
 mod index;
-mod json;
 mod layout;
 mod leftovers;
 mod pipeline;

@@ -21,12 +21,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use serde_json::{Value, json};
 
 use super::index::Index;
-use super::json::Json;
 use super::layout::{self, SectionLayout, human_size};
 use super::sink::{Part, Sink, SpoolWrite};
 use super::{ExportTarget, Split, UNASSIGNED, entry, team_file_stem, yaml};
 use crate::config::escape_deceptive;
 use crate::live::Live;
+use crate::live::json_view::Json;
 
 /// What an export wrote.
 pub(super) struct Built {

@@ -1,7 +1,9 @@
-//! A resource's JSON as export reads it: parsed once per entry, strings borrowed from the
+//! A resource's JSON read without copying it ([`Json`]): strings borrowed from the
 //! snapshot's text where they hold no escape, objects kept as their pairs in order — no
 //! hashing and few allocations, where a `serde_json::Value` costs a hash map and a
-//! string per key and value (most of the time a large export would spend on users).
+//! string per key and value. Export writes every user from it, and the diff checks
+//! whether a matched user changed with it (most of the time either would otherwise
+//! spend building trees).
 //!
 //! Attributes are found by the rules of [`crate::scim::attribute`] on a `Value`: the key
 //! as given first, else the first key equal but for ASCII case; a key given twice has its
@@ -15,10 +17,11 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Json<'a> {
+pub(crate) enum Json<'a> {
     Null,
     Bool(bool),
-    /// Export writes no number: only that there is one is kept.
+    /// Only that there is a number is kept: export writes none, and the diff leaves a
+    /// number to the full comparison.
     Number,
     Str(Cow<'a, str>),
     Array(Vec<Json<'a>>),
@@ -26,13 +29,13 @@ pub(super) enum Json<'a> {
 }
 
 /// The pairs of an object, in order.
-pub(super) type Pairs<'a> = [(Cow<'a, str>, Json<'a>)];
+pub(crate) type Pairs<'a> = [(Cow<'a, str>, Json<'a>)];
 
 impl<'a> Json<'a> {
     /// The value `text` holds. The snapshot keeps only text that parses as JSON; were it
     /// ever not so, a debug build panics to show it and a release build reads an empty
-    /// object, as [`crate::live::ResourceJson::to_value`] does.
-    pub(super) fn parse(text: &'a str) -> Json<'a> {
+    /// object, as [`super::ResourceJson::to_value`] does.
+    pub(crate) fn parse(text: &'a str) -> Json<'a> {
         match serde_json::from_str(text) {
             Ok(value) => value,
             Err(error) => {
@@ -42,21 +45,21 @@ impl<'a> Json<'a> {
         }
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Json::Str(text) => Some(text),
             _ => None,
         }
     }
 
-    pub(super) fn as_object(&self) -> Option<&Pairs<'a>> {
+    pub(crate) fn as_object(&self) -> Option<&Pairs<'a>> {
         match self {
             Json::Object(pairs) => Some(pairs),
             _ => None,
         }
     }
 
-    pub(super) fn as_array(&self) -> Option<&[Json<'a>]> {
+    pub(crate) fn as_array(&self) -> Option<&[Json<'a>]> {
         match self {
             Json::Array(items) => Some(items),
             _ => None,
@@ -64,7 +67,7 @@ impl<'a> Json<'a> {
     }
 
     /// A boolean, or a string that says one (as [`crate::scim::as_bool`]).
-    pub(super) fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match self {
             Json::Bool(value) => Some(*value),
             Json::Str(text) if text.eq_ignore_ascii_case("true") => Some(true),
@@ -75,7 +78,7 @@ impl<'a> Json<'a> {
 }
 
 /// The attribute `name` of `object` (see the module docs).
-pub(super) fn attribute<'j, 'a>(object: &'j Pairs<'a>, name: &str) -> Option<&'j Json<'a>> {
+pub(crate) fn attribute<'j, 'a>(object: &'j Pairs<'a>, name: &str) -> Option<&'j Json<'a>> {
     let last_of = |key: &str| {
         object
             .iter()
@@ -93,7 +96,7 @@ pub(super) fn attribute<'j, 'a>(object: &'j Pairs<'a>, name: &str) -> Option<&'j
 }
 
 /// A string attribute of a resource.
-pub(super) fn string_attribute<'j>(resource: &'j Json<'_>, name: &str) -> Option<&'j str> {
+pub(crate) fn string_attribute<'j>(resource: &'j Json<'_>, name: &str) -> Option<&'j str> {
     attribute(resource.as_object()?, name).and_then(Json::as_str)
 }
 

@@ -17,6 +17,7 @@ mod dangling;
 mod error;
 mod id_hash;
 pub(crate) use id_hash::{IdHashMap, IdHashSet, id_hash_map, id_hash_set};
+pub(crate) mod json_view;
 mod member_ids;
 mod members;
 mod page;
@@ -35,6 +36,7 @@ pub use progress::{Progress, ReadProgress};
 pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
+use member_ids::KnownIds;
 use pager::read_all_sharing;
 use turns::Turns;
 
@@ -107,9 +109,14 @@ pub async fn read_with_progress(
 /// validated: the two peaks would add.
 fn share_member_ids(live: &mut Live) {
     scimform_memory::release_free_memory();
-    let mut known = id_hash::id_hash_set(live.users.len() + live.groups.len());
-    known.extend(live.users.iter().map(|user| user.id.clone()));
-    known.extend(live.groups.iter().map(|group| group.id.clone()));
+    // A user's id before a group's with the same id.
+    let known = KnownIds::new(
+        live.users
+            .iter()
+            .map(|user| user.id.clone())
+            .chain(live.groups.iter().map(|group| group.id.clone())),
+        live.users.len() + live.groups.len(),
+    );
     let mut rest = live.groups.as_mut_slice();
     while !rest.is_empty() {
         let mut bytes = 0;
@@ -122,7 +129,9 @@ fn share_member_ids(live: &mut Live) {
             })
             .count();
         let (now, later) = rest.split_at_mut(run);
-        crate::config::parallel::for_each_mut(now, |group| group.members.share(&known));
+        crate::config::parallel::for_each_mut(now, |group| {
+            group.members.share(&known, &mut Vec::new());
+        });
         scimform_memory::release_free_memory();
         rest = later;
     }

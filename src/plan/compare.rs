@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::change::AttributeChange;
 use crate::config::{AttributeValue, Attributes, Fields, Items, PackedValue};
+use crate::live::json_view::{self, Json};
 use crate::scim::{as_bool, attribute};
 
 /// The changes that make `live` show the `declared` attributes, one per top-level
@@ -112,6 +113,115 @@ fn entry_matches(wanted: AttributeValue<'_>, live: &Value) -> bool {
     })
 }
 
+/// Whether `live` (a resource read as a [`Json`] view) already shows every `declared`
+/// attribute: true only when [`attribute_changes`] on the same resource finds none, so
+/// that a diff of a hundred thousand unchanged users need not build a JSON tree for
+/// each. False may also mean "not sure" (a number, a key given twice): the caller then
+/// runs the full comparison, which decides.
+pub(super) fn unchanged(declared: &Attributes, live: &Json<'_>) -> bool {
+    let Some(live) = live.as_object() else {
+        return false;
+    };
+    declared.into_iter().all(|(path, wanted)| {
+        let current = json_view::attribute(live, path);
+        match wanted {
+            AttributeValue::Object(subs) => {
+                let live = current.and_then(Json::as_object).unwrap_or_default();
+                subs.into_iter()
+                    .all(|(key, value)| view_simple_equal(value, json_view::attribute(live, key)))
+            }
+            AttributeValue::Array(items) => view_multi_valued_equal(items, current),
+            _ => view_simple_equal(wanted, current),
+        }
+    })
+}
+
+/// [`simple_equal`] on a view (false where unsure).
+fn view_simple_equal(wanted: AttributeValue<'_>, current: Option<&Json<'_>>) -> bool {
+    match (wanted, current) {
+        (AttributeValue::Bool(w), Some(c)) => c.as_bool() == Some(w),
+        (w, Some(c)) => view_equals(w, c),
+        (_, None) => false,
+    }
+}
+
+/// [`AttributeValue::equals`] on a view (false where unsure: numbers, and objects that
+/// give a key twice).
+fn view_equals(wanted: AttributeValue<'_>, live: &Json<'_>) -> bool {
+    match (wanted, live) {
+        (AttributeValue::Null, Json::Null) => true,
+        (AttributeValue::Bool(a), Json::Bool(b)) => a == *b,
+        (AttributeValue::String(a), Json::Str(b)) => a == b,
+        (AttributeValue::Array(items), Json::Array(values)) => {
+            items.len() == values.len()
+                && items
+                    .into_iter()
+                    .zip(values)
+                    .all(|(item, value)| view_equals(item, value))
+        }
+        (AttributeValue::Object(fields), Json::Object(pairs)) => {
+            let distinct = pairs
+                .iter()
+                .enumerate()
+                .all(|(i, (key, _))| pairs[..i].iter().all(|(k, _)| k != key));
+            distinct
+                && fields.len() == pairs.len()
+                && fields.into_iter().all(|(key, item)| {
+                    pairs
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .is_some_and(|(_, value)| view_equals(item, value))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// [`multi_valued_equal`] on a view.
+fn view_multi_valued_equal(wanted: Items<'_>, current: Option<&Json<'_>>) -> bool {
+    let live: &[Json<'_>] = match current {
+        None => &[],
+        Some(Json::Array(items)) => items,
+        Some(_) => return false,
+    };
+    if live.len() != wanted.len() {
+        return false;
+    }
+    let mut used = vec![false; live.len()];
+    wanted.into_iter().all(|w| {
+        let found = live
+            .iter()
+            .enumerate()
+            .position(|(i, l)| !used[i] && view_entry_matches(w, l));
+        match found {
+            Some(i) => {
+                used[i] = true;
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// [`entry_matches`] on a view.
+fn view_entry_matches(wanted: AttributeValue<'_>, live: &Json<'_>) -> bool {
+    let (AttributeValue::Object(wanted), Some(live)) = (wanted, live.as_object()) else {
+        return view_equals(wanted, live);
+    };
+    wanted.into_iter().all(|(key, value)| {
+        let current = json_view::attribute(live, key);
+        match (key, value) {
+            ("value" | "type", AttributeValue::String(w)) => current
+                .and_then(Json::as_str)
+                .is_some_and(|c| c.eq_ignore_ascii_case(w)),
+            ("primary", AttributeValue::Bool(w)) => {
+                current.and_then(Json::as_bool).unwrap_or(false) == w
+            }
+            _ => view_simple_equal(value, current),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +304,57 @@ mod tests {
             attribute_changes(&wanted, &json!({"emails": [{"value": "a@x.test"}]})).len(),
             1
         );
+    }
+
+    /// [`unchanged`] says "unchanged" only where [`attribute_changes`] finds no change,
+    /// and, but for numbers and keys given twice, wherever it finds none.
+    fn agrees(declared_json: &Value, live_text: &str) {
+        let wanted = declared(declared_json.clone());
+        let live: Value = serde_json::from_str(live_text).expect("live JSON");
+        let none = attribute_changes(&wanted, &live).is_empty();
+        let fast = unchanged(&wanted, &Json::parse(live_text));
+        assert!(
+            !fast || none,
+            "{declared_json} / {live_text}: the view says unchanged"
+        );
+        let sure = !live_text.contains(|c: char| c.is_ascii_digit())
+            && !declared_json
+                .to_string()
+                .contains(|c: char| c.is_ascii_digit());
+        let twice = live_text.contains("\"v\":0,\"v\"");
+        if sure && !twice {
+            assert_eq!(fast, none, "{declared_json} / {live_text}");
+        }
+    }
+
+    #[test]
+    fn the_view_agrees_with_the_full_comparison() {
+        let live = r#"{"displayName":"Alice","DisplayName":"Al","active":"TRUE","name":{"givenName":"A","familyName":"N"},"emails":[{"value":"A@x.test","type":"work","primary":true},{"value":"b@x.test"}],"title":null,"x":{"a":null,"b":[true,"s"]}}"#;
+        for declared_json in [
+            json!({"displayName": "Alice"}),
+            json!({"displayname": "Al"}),
+            json!({"active": true}),
+            json!({"active": false}),
+            json!({"name": {"givenName": "A"}}),
+            json!({"name": {"givenName": "B"}}),
+            json!({"name": {"middleName": "B"}}),
+            json!({"emails": [{"value": "b@x.test"}, {"value": "a@x.test", "primary": true}]}),
+            json!({"emails": [{"value": "a@x.test"}]}),
+            json!({"emails": [{"value": "a@x.test", "type": "home"}, {"value": "b@x.test"}]}),
+            json!({"emails": []}),
+            json!({"phoneNumbers": []}),
+            json!({"title": "CTO"}),
+            json!({"title": null}),
+            json!({"x": {"a": null, "b": [true, "s"]}}),
+            json!({"x": {"b": [true, "s"]}}),
+            json!({"x": {"a": null, "b": ["s", true]}}),
+            json!({"nickName": "n"}),
+        ] {
+            agrees(&declared_json, live);
+        }
+        agrees(&json!({"count": 1}), r#"{"count":1}"#);
+        agrees(&json!({"x": {"v": 0}}), r#"{"x":{"v":0,"v":0}}"#);
+        agrees(&json!({"displayName": "A"}), r#"{"displayName":"\u0041"}"#);
     }
 
     #[test]

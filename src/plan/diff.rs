@@ -24,7 +24,7 @@ use super::change::{
     Action, AttributeChange, Change, ManagerChange, MatchedBy, MemberChanges, MemberRef,
     MemberType, ResourceType,
 };
-use super::compare::attribute_changes;
+use super::compare::{self, attribute_changes};
 use super::fingerprint::{group_fingerprint, user_fingerprint};
 use super::guards::{self, GroupOutcome, ProtectedRemoval};
 use super::matching::{self, How, PlanErrors, fold};
@@ -40,6 +40,7 @@ use crate::config::{
     Attributes, Declared, DeclaredGroup, DeclaredUser, PackedValue, UnmanagedGroups,
     UnmanagedUsers, name_matches,
 };
+use crate::live::json_view::{self, Json};
 use crate::live::{Live, LiveGroup, LiveUser};
 use crate::scim::profile::DeleteSemantics;
 use crate::scim::{as_bool, attribute, string_attribute};
@@ -625,6 +626,18 @@ fn update_user(
     directory: &Directory<'_>,
     protected: bool,
 ) -> Option<Change> {
+    // Most matched users are unchanged: say so from a view of the resource, without
+    // building a JSON tree of it. The full comparison below decides otherwise.
+    if live.user_name.eq_ignore_ascii_case(&user.user_name) {
+        let view = Json::parse(live.json.as_str());
+        let manager_unchanged = user
+            .manager
+            .as_deref()
+            .is_none_or(|m| manager_unchanged(&view, &directory.user_ref(m), directory));
+        if manager_unchanged && compare::unchanged(&user.attributes, &view) {
+            return None;
+        }
+    }
     // Only the live attributes that are compared (by any case of their name, as
     // `attribute` finds them): the same comparison as on the whole resource.
     let compared_attributes = live.json.to_value_where(|key| {
@@ -733,6 +746,23 @@ fn group_update_reason(change: &Change) -> String {
 
 /// The manager change for a live user (its resource), if the declared manager is not
 /// the live one.
+/// Whether the view's manager is `wanted` already: [`manager_change`] would find none.
+fn manager_unchanged(live: &Json<'_>, wanted: &MemberRef, directory: &Directory<'_>) -> bool {
+    let current = live
+        .as_object()
+        .and_then(|o| json_view::attribute(o, ENTERPRISE_USER))
+        .and_then(Json::as_object)
+        .and_then(|e| json_view::attribute(e, "manager"))
+        .and_then(|m| json_view::string_attribute(m, "value"));
+    match (current, &wanted.id) {
+        (Some(current), Some(wanted_id)) => match directory.resolve(current) {
+            Resolved::Known { id, .. } => id == wanted_id,
+            Resolved::Dangling => current == wanted_id,
+        },
+        _ => false,
+    }
+}
+
 fn manager_change(
     live: &Value,
     wanted: MemberRef,
