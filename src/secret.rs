@@ -111,10 +111,14 @@ impl Secrets {
         let mut copied = 0;
         let mut at = 0;
         while at < text.len() {
-            if self.starts[usize::from(text[at])]
+            let byte = text[at];
+            // Unescaped, a match starts with its needle's first byte: only those needles.
+            let escaped = matches!(byte, b'%' | b'\\' | b'&');
+            if self.starts[usize::from(byte)]
                 && let Some(end) = self
                     .needles
                     .iter()
+                    .filter(|needle| escaped || needle.first() == Some(&byte))
                     .filter_map(|needle| match_at(text, at, needle))
                     .max()
             {
@@ -237,10 +241,15 @@ pub fn stdout() -> Redacting<io::StdoutLock<'static>> {
 }
 
 /// Standard output for a document written at once (a plan, an outcome report): redacted
-/// and buffered, so that a 50 MB plan goes out in large blocks instead of a system call
-/// a line. Everything is written by the time the writer is flushed or dropped.
-pub fn stdout_document() -> Redacting<io::BufWriter<io::StdoutLock<'static>>> {
-    Redacting::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock()))
+/// and buffered on both sides of the redaction, so that a 50 MB plan is redacted in
+/// large blocks rather than a piece of a line at a time, and goes out in large blocks
+/// rather than a system call a line. Everything is written by the time the writer is
+/// flushed or dropped.
+pub fn stdout_document() -> io::BufWriter<Redacting<io::BufWriter<io::StdoutLock<'static>>>> {
+    io::BufWriter::with_capacity(
+        1 << 16,
+        Redacting::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    )
 }
 
 /// Standard error, redacted (locked for as long as the writer lives).

@@ -229,6 +229,49 @@ fn plan_file_json() {
 }
 
 #[test]
+fn a_long_list_of_changes_renders_as_one_change_after_another() {
+    // Users with members, managers and groups: changes of several sizes, in more runs
+    // than one thread renders, with colour.
+    let mut yaml = String::from("users:\n");
+    for i in 0..2_600 {
+        let _ = writeln!(yaml, "  - userName: u{i:04}@x.test");
+        if i % 7 == 0 && i > 0 {
+            let _ = writeln!(yaml, "    enterprise: {{ manager: u{:04}@x.test }}", i - 1);
+        }
+    }
+    yaml.push_str("groups:\n");
+    for g in 0..40 {
+        let _ = write!(yaml, "  - displayName: g{g}\n    members: [");
+        for m in 0..=(g * 3) {
+            let _ = write!(yaml, "u{:04}@x.test, ", (g * 61 + m) % 2_600);
+        }
+        yaml.push_str("]\n");
+    }
+    let declared = load_str("scimform.yaml", &yaml).expect("valid");
+    let plan = diff(
+        &declared,
+        &Live::default(),
+        &PlanContext::for_url("http://t"),
+    )
+    .expect("plan");
+    let changes: Vec<&crate::plan::Change> = plan.changes.iter().collect();
+    assert!(changes.len() > 2_600);
+    let options = HumanOptions::new(Style { color: true }, false);
+    let mut together = Vec::new();
+    super::human::render_views(&changes, &mut together, &options).expect("a Vec");
+    let mut one_by_one = Vec::new();
+    for change in &changes {
+        super::human::render_view(
+            &super::breakdown::view(change, options.members_shown),
+            &mut one_by_one,
+            options.style,
+        )
+        .expect("a Vec");
+    }
+    assert!(together == one_by_one, "the same bytes in the same order");
+}
+
+#[test]
 fn a_huge_plan_stays_under_the_comment_cap_with_its_summary() {
     let mut yaml = String::from("users:\n");
     for i in 0..50_000 {
