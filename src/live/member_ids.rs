@@ -12,7 +12,6 @@
 use std::fmt;
 
 use super::id_hash::{IdHashSet, id_hash_set};
-use crate::key_table::KeyTable;
 use crate::scim::ScimId;
 
 /// The distinct member ids of a group.
@@ -60,28 +59,14 @@ impl MemberIds {
         }
     }
 
-    /// The same ids, each shared with the one `known` has: a pointer per member instead
-    /// of a copy of its text (a million memberships name a hundred thousand users).
-    /// Unchanged when some id is not known (a dangling member).
-    pub(crate) fn share(&mut self, known: &KnownIds, found: &mut Vec<Option<u32>>) {
-        let Ids::Packed { text, ends } = &self.ids else {
+    /// The same ids, each shared with the entry of `known` that has it: a pointer per
+    /// member instead of a copy of its text (a million memberships name a hundred
+    /// thousand users). Unchanged when some id is not in `known` (a dangling member).
+    pub(crate) fn share(&mut self, known: &IdHashSet<ScimId>) {
+        if matches!(self.ids, Ids::Shared(_)) {
             return;
-        };
-        let mut start = 0;
-        let ids: Vec<&[u8]> = ends
-            .iter()
-            .map(|&end| {
-                let id = text.as_bytes().get(start..end).unwrap_or_default();
-                start = end;
-                id
-            })
-            .collect();
-        found.clear();
-        known.table.get_batch(&ids, found);
-        let shared: Option<Box<[ScimId]>> = found
-            .iter()
-            .map(|at| at.map(|at| known.ids[at as usize].clone()))
-            .collect();
+        }
+        let shared: Option<Box<[ScimId]>> = self.iter().map(|id| known.get(id).cloned()).collect();
         if let Some(shared) = shared {
             self.ids = Ids::Shared(shared);
         }
@@ -118,32 +103,6 @@ impl MemberIds {
                 Ids::Shared(ids) => IterIds::Shared(ids.iter()),
             },
         }
-    }
-}
-
-/// The ids that member ids are shared with ([`MemberIds::share`]): the first of each.
-pub(crate) struct KnownIds {
-    table: KeyTable,
-    ids: Vec<ScimId>,
-}
-
-impl KnownIds {
-    pub(crate) fn new(ids: impl Iterator<Item = ScimId>, count: usize) -> KnownIds {
-        let mut known = KnownIds {
-            table: KeyTable::with_capacity(count),
-            ids: Vec::with_capacity(count),
-        };
-        for id in ids {
-            let at = u32::try_from(known.ids.len()).unwrap_or(u32::MAX);
-            if known
-                .table
-                .insert_if_absent(id.as_str().as_bytes(), at)
-                .is_none()
-            {
-                known.ids.push(id);
-            }
-        }
-        known
     }
 }
 
@@ -233,19 +192,21 @@ mod tests {
 
     #[test]
     fn shared_ids_read_the_same_and_a_dangling_id_keeps_the_text() {
-        let known = KnownIds::new(["u1", "u2", "g-10", "u1"].into_iter().map(ScimId::new), 4);
-        let found = &mut Vec::new();
+        let mut known = id_hash_set(3);
+        for id in ["u1", "u2", "g-10"] {
+            known.insert(ScimId::new(id));
+        }
         let mut ids = MemberIds::new(&["u2", "u1", "g-10"]);
         let before = ids.clone();
         // "u2u1g-10" and three ends.
         assert_eq!(ids.packed_bytes(), 8 + 3 * std::mem::size_of::<usize>());
-        ids.share(&known, found);
+        ids.share(&known);
         assert_eq!(ids.packed_bytes(), 0, "shared");
         assert!(matches!(ids.ids, Ids::Shared(_)));
         assert_eq!(ids, before);
         assert_eq!(ids, ["u2", "u1", "g-10"]);
         let mut dangling = MemberIds::new(&["u1", "gone"]);
-        dangling.share(&known, found);
+        dangling.share(&known);
         assert!(matches!(dangling.ids, Ids::Packed { .. }));
         assert_eq!(dangling, ["u1", "gone"]);
     }

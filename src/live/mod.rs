@@ -36,7 +36,6 @@ pub use progress::{Progress, ReadProgress};
 pub use snapshot::{Live, LiveGroup, LiveUser, ResourceJson};
 
 use crate::scim::{MemberRead, ResourceKind, ScimClient};
-use member_ids::KnownIds;
 use pager::read_all_sharing;
 use turns::Turns;
 
@@ -109,14 +108,9 @@ pub async fn read_with_progress(
 /// validated: the two peaks would add.
 fn share_member_ids(live: &mut Live) {
     scimform_memory::release_free_memory();
-    // A user's id before a group's with the same id.
-    let known = KnownIds::new(
-        live.users
-            .iter()
-            .map(|user| user.id.clone())
-            .chain(live.groups.iter().map(|group| group.id.clone())),
-        live.users.len() + live.groups.len(),
-    );
+    let mut known = id_hash::id_hash_set(live.users.len() + live.groups.len());
+    known.extend(live.users.iter().map(|user| user.id.clone()));
+    known.extend(live.groups.iter().map(|group| group.id.clone()));
     let mut rest = live.groups.as_mut_slice();
     while !rest.is_empty() {
         let mut bytes = 0;
@@ -129,9 +123,7 @@ fn share_member_ids(live: &mut Live) {
             })
             .count();
         let (now, later) = rest.split_at_mut(run);
-        crate::config::parallel::for_each_mut(now, |group| {
-            group.members.share(&known, &mut Vec::new());
-        });
+        crate::config::parallel::for_each_mut(now, |group| group.members.share(&known));
         scimform_memory::release_free_memory();
         rest = later;
     }
