@@ -78,6 +78,15 @@ fn multi_valued_equal(wanted: Items<'_>, current: Option<&Value>) -> bool {
         Some(Value::Array(items)) => items,
         Some(_) => return false,
     };
+    same_set(wanted, live, entry_matches)
+}
+
+/// Whether every wanted item matches its own live item, and there are no others.
+fn same_set<L>(
+    wanted: Items<'_>,
+    live: &[L],
+    matches: impl Fn(AttributeValue<'_>, &L) -> bool,
+) -> bool {
     if live.len() != wanted.len() {
         return false;
     }
@@ -86,7 +95,7 @@ fn multi_valued_equal(wanted: Items<'_>, current: Option<&Value>) -> bool {
         let found = live
             .iter()
             .enumerate()
-            .position(|(i, l)| !used[i] && entry_matches(w, l));
+            .position(|(i, l)| !used[i] && matches(w, l));
         match found {
             Some(i) => {
                 used[i] = true;
@@ -184,23 +193,7 @@ fn view_multi_valued_equal(wanted: Items<'_>, current: Option<&Json<'_>>) -> boo
         Some(Json::Array(items)) => items,
         Some(_) => return false,
     };
-    if live.len() != wanted.len() {
-        return false;
-    }
-    let mut used = vec![false; live.len()];
-    wanted.into_iter().all(|w| {
-        let found = live
-            .iter()
-            .enumerate()
-            .position(|(i, l)| !used[i] && view_entry_matches(w, l));
-        match found {
-            Some(i) => {
-                used[i] = true;
-                true
-            }
-            None => false,
-        }
-    })
+    same_set(wanted, live, view_entry_matches)
 }
 
 /// [`entry_matches`] on a view.
