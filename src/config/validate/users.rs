@@ -18,8 +18,6 @@ use crate::key_table::KeyTable;
 /// The declared users and the indexes that members and managers are resolved with.
 pub(in crate::config) struct Users {
     pub declared: Vec<DeclaredUser>,
-    /// Folded email → index of the user that declares it, and where.
-    pub by_email: FastMap<String, (usize, Loc)>,
     /// Folded userName, else folded email → index (twice it, plus one for an email):
     /// what a member names, in one table for the million lookups of a large
     /// configuration's members.
@@ -63,10 +61,12 @@ pub(super) fn collect(
 ) -> Users {
     let mut users = Users {
         declared: Vec::with_capacity(count),
-        by_email: fast_map(count),
         by_member_name: KeyTable::with_capacity(count),
         extras: Vec::with_capacity(count),
     };
+    // Folded email → index of the user that declares it, and where (only while
+    // collecting: members find users by email through `by_member_name`).
+    let mut by_email: FastMap<String, (usize, Loc)> = fast_map(count);
     // Emails that are another user's userName: (email, its user, the user so named,
     // where the email is).
     let mut collisions: Vec<(String, usize, usize, Loc)> = Vec::new();
@@ -92,7 +92,7 @@ pub(super) fn collect(
             Some(email_of) => {
                 // An earlier user's email is this userName: the name wins the lookup.
                 let owner = user_index(email_of);
-                if let Some((_, loc)) = users.by_email.get(&key) {
+                if let Some((_, loc)) = by_email.get(&key) {
                     collisions.push((key.clone(), owner, index, *loc));
                 }
                 users.by_member_name.set(key.as_bytes(), name_value(index));
@@ -133,7 +133,7 @@ pub(super) fn collect(
             }
         }
         for (email, loc) in emails {
-            match users.by_email.get(&email) {
+            match by_email.get(&email) {
                 Some(&(other, first)) if other != index => {
                     let mut error = ConfigError::new(
                         ConfigErrorKind::DuplicateEmail,
@@ -163,7 +163,7 @@ pub(super) fn collect(
                     {
                         collisions.push((email.clone(), index, named, loc));
                     }
-                    users.by_email.insert(email, (index, loc));
+                    by_email.insert(email, (index, loc));
                 }
             }
         }
