@@ -169,7 +169,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 /// An object's key, borrowed where it can be (serde's `Cow<str>` always copies).
-struct Key<'a>(Cow<'a, str>);
+pub(super) struct Key<'a>(pub(super) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

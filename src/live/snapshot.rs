@@ -13,6 +13,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::dangling;
+use super::json_view::Key;
 use super::member_ids::MemberIds;
 use super::page::{GroupReader, UserReader};
 use crate::scim::{ScimId, parse_with};
@@ -90,35 +91,6 @@ impl<'de, K: Fn(&str) -> bool> serde::de::Visitor<'de> for Selected<'_, K> {
             }
         }
         Ok(kept)
-    }
-}
-
-/// An object key, borrowed from the text when it has no escape.
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Borrowed(text)))
-            }
-
-            fn visit_str<E>(self, text: &str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(text.to_string())))
-            }
-
-            fn visit_string<E>(self, text: String) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
