@@ -57,6 +57,7 @@ use settings::Output;
 
 /// Parse the command line, run the command, report any failure; the process exit code.
 pub fn main() -> std::process::ExitCode {
+    scimform_memory::limit_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage(&error),

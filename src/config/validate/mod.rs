@@ -56,7 +56,17 @@ pub(super) fn validate(
     }
 
     let count = prepared.iter().map(Vec::len).sum();
-    let mut users = users::collect(prepared.into_iter().flatten(), count, &mut problems);
+    // Each file's prepared users are freed once collected: their pages go back to the
+    // system every few files, before the collected ones (and, in a plan, the directory
+    // read meanwhile) add up beside them.
+    let mut release = scimform_memory::ReleaseEvery::new(RELEASE_EVERY);
+    let mut previous_file = 0;
+    let prepared = prepared.into_iter().flat_map(|file_users| {
+        let bytes = file_users.len() * size_of::<PreparedUser>();
+        release.freed(std::mem::replace(&mut previous_file, bytes));
+        file_users
+    });
+    let mut users = users::collect(prepared, count, &mut problems);
     users::resolve_managers(&mut users, &mut problems);
     // The prepared users (twice the size of the declared ones) are freed, in the arenas
     // of the threads that parsed them: give their pages back before the groups' members
@@ -79,6 +89,12 @@ pub(super) fn validate(
     };
     finish(problems, &order, declared)
 }
+
+/// How many bytes of prepared users are collected between two releases of memory to the
+/// system. Measured on a plan of 100 000 users (11 files) that changes nothing: releasing
+/// after every file cost `validate` a fifth of a second; releasing every 6 MB cost it
+/// nothing measurable, and both lowered the plan's peak by 10 to 15 MiB.
+const RELEASE_EVERY: usize = 6 << 20;
 
 /// Sort the problems, split errors from warnings, and decide.
 fn finish(
