@@ -95,14 +95,18 @@ async fn write_directory(
     let out_dir = args.out_dir.clone();
     let force = args.force;
     let written = tokio::task::spawn_blocking(move || {
-        write_export(
+        let written = write_export(
             &live,
             &target,
             split,
             config::max_file_bytes(),
             &out_dir,
             force,
-        )
+        );
+        // Freeing a large directory piece by piece is a noticeable part of an export's
+        // CPU; the command is about to end.
+        super::leave_to_exit(live);
+        written
     })
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
