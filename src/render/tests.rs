@@ -153,13 +153,7 @@ fn the_same_plan_renders_byte_identically() {
 #[test]
 fn names_cannot_hide_or_reorder_lines() {
     let yaml = "users:\n  - userName: \"evil\\u202Egnp.exe\\u001b[2K\"\n";
-    let declared = load_str("scimform.yaml", yaml).expect("valid");
-    let plan = diff(
-        &declared,
-        &Live::default(),
-        &PlanContext::for_url("http://t"),
-    )
-    .expect("plan");
+    let plan = first_import(yaml);
     let text = render(&plan, &HumanOptions::PLAIN);
     assert!(
         !text.contains('\u{202E}') && !text.contains('\x1b'),
@@ -182,18 +176,23 @@ fn long_member_lists_are_cut_unless_verbose() {
             .join(", "),
     );
     yaml.push_str("]\n");
-    let declared = load_str("scimform.yaml", &yaml).expect("valid");
-    let plan = diff(
-        &declared,
-        &Live::default(),
-        &PlanContext::for_url("http://t"),
-    )
-    .expect("plan");
+    let plan = first_import(&yaml);
     let short = render(&plan, &HumanOptions::PLAIN);
     assert!(short.contains("… and 15 more members added"), "{short}");
     assert!(!short.contains("member u39@x.test"));
     let all = render(&plan, &HumanOptions::new(Style::PLAIN, true));
     assert!(all.contains("member u39@x.test"));
+}
+
+/// The plan of `yaml` (a root file) against an empty directory.
+fn first_import(yaml: &str) -> Plan {
+    let declared = load_str("scimform.yaml", yaml).expect("valid");
+    diff(
+        &declared,
+        &Live::default(),
+        &PlanContext::for_url("http://t"),
+    )
+    .expect("plan")
 }
 
 fn markdown_of(plan: &Plan) -> String {
@@ -247,13 +246,7 @@ fn a_long_list_of_changes_renders_as_one_change_after_another() {
         }
         yaml.push_str("]\n");
     }
-    let declared = load_str("scimform.yaml", &yaml).expect("valid");
-    let plan = diff(
-        &declared,
-        &Live::default(),
-        &PlanContext::for_url("http://t"),
-    )
-    .expect("plan");
+    let plan = first_import(&yaml);
     let changes: Vec<&crate::plan::Change> = plan.changes.iter().collect();
     assert!(changes.len() > 2_600);
     let options = HumanOptions::new(Style { color: true }, false);
@@ -282,13 +275,7 @@ fn a_huge_plan_stays_under_the_comment_cap_with_its_summary() {
 "
         );
     }
-    let declared = load_str("scimform.yaml", &yaml).expect("valid");
-    let plan = diff(
-        &declared,
-        &Live::default(),
-        &PlanContext::for_url("http://t"),
-    )
-    .expect("plan");
+    let plan = first_import(&yaml);
     assert_eq!(plan.changes.len(), 50_000);
     let text = markdown_of(&plan);
     assert!(
