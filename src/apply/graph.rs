@@ -36,9 +36,9 @@ pub(crate) struct Graph {
     pub(crate) dependents: Vec<Vec<usize>>,
 }
 
-/// Lower-cased, for names compared the way the plan compares them.
+/// Folded, for names compared the way the plan compares them.
 fn fold(text: &str) -> String {
-    text.to_lowercase()
+    crate::config::fold_name(text).into_owned()
 }
 
 impl Graph {

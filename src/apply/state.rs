@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::failure::StepFailure;
 use super::member_patch::MemberForms;
+use crate::config::fold_name;
 use crate::plan::{MemberRef, MemberType, Plan};
 use crate::scim::{ResourceKind, ScimClient};
 
@@ -38,7 +39,7 @@ impl<'a> RunState<'a> {
         self.created
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert((kind, name.to_lowercase()), id.to_string());
+            .insert((kind, fold_name(name).into_owned()), id.to_string());
     }
 
     /// SCIM ids for planned members: the live id, or the id of an object created
@@ -53,7 +54,7 @@ impl<'a> RunState<'a> {
             .map(|member| match (&member.id, &member.name) {
                 (Some(id), _) => Ok(id.clone()),
                 (None, Some(name)) => created
-                    .get(&(member.r#type, name.to_lowercase()))
+                    .get(&(member.r#type, fold_name(name).into_owned()))
                     .cloned()
                     .ok_or_else(|| StepFailure::Unresolved(name.to_string())),
                 (None, None) => Err(StepFailure::Unresolved("(unnamed)".to_string())),

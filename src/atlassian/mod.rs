@@ -16,6 +16,7 @@ use futures_util::StreamExt as _;
 use miette::Diagnostic;
 use serde_json::{Value, json};
 
+use crate::config::fold_name;
 use crate::scim::{ClientSettings, Profile, ScimClient, ScimError, Token, string_attribute};
 
 /// The SCIM extension that carries the account a SCIM user is linked to.
@@ -64,13 +65,13 @@ pub struct OrgSnapshot {
 impl OrgSnapshot {
     /// The managed account with this email.
     pub fn account(&self, email: &str) -> Option<&ManagedAccount> {
-        self.accounts.get(&email.to_lowercase())
+        self.accounts.get(fold_name(email).as_ref())
     }
 
     /// The SCIM links of this email (empty when none or not looked up).
     pub fn links(&self, email: &str) -> &[ScimLink] {
         self.links
-            .get(&email.to_lowercase())
+            .get(fold_name(email).as_ref())
             .map_or(&[], Vec::as_slice)
     }
 }
@@ -199,7 +200,7 @@ impl OrgClient {
             if let Some(name) = attributes.and_then(|a| string_attribute(a, "name"))
                 && verified
             {
-                domains.push(name.to_lowercase());
+                domains.push(fold_name(name).into_owned());
             }
         }
         domains.sort();
@@ -244,12 +245,12 @@ impl OrgClient {
                 };
                 let in_domain = email
                     .rsplit_once('@')
-                    .is_some_and(|(_, d)| domains.contains(&d.to_lowercase()));
+                    .is_some_and(|(_, d)| domains.iter().any(|known| *known == fold_name(d)));
                 if !in_domain {
                     continue;
                 }
                 accounts.insert(
-                    email.to_lowercase(),
+                    fold_name(email).into_owned(),
                     ManagedAccount {
                         account_id: id.to_string(),
                         email: email.to_string(),
@@ -319,7 +320,7 @@ impl OrgClient {
         let verified_domains = self.verified_domains().await?;
         let accounts = self.managed_accounts(&verified_domains).await?;
         let mut links = BTreeMap::new();
-        let mut wanted: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+        let mut wanted: Vec<String> = emails.iter().map(|e| fold_name(e).into_owned()).collect();
         wanted.sort();
         wanted.dedup();
         let links_complete = wanted.len() <= MAX_LINK_LOOKUPS;

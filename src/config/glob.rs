@@ -11,6 +11,7 @@
 //! directories; it does not read files or decide what an unmatched pattern means (that
 //! is `load`).
 
+use super::names::fold_char;
 use std::path::Path;
 
 /// The most directory entries one pattern may visit (a pattern at the root of a huge
@@ -280,7 +281,7 @@ fn match_segments(pattern: &[Segment], path: &[&str]) -> bool {
 
 /// `*` (any run) and `?` (one character) against `text`; the rest literal.
 fn wildcard(pattern: &[char], text: &[char], fold_case: bool) -> bool {
-    let same = |p: char, t: char| p == t || (fold_case && p.to_lowercase().eq(t.to_lowercase()));
+    let same = |p: char, t: char| p == t || (fold_case && fold_char(p).eq(fold_char(t)));
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {

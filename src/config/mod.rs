@@ -44,6 +44,7 @@ pub use kind::{ConfigErrorKind, Severity};
 pub use load::{PendingLoad, ROOT_FILE, load_dir, load_files, load_str};
 pub use model::ConfigFile;
 pub use names::{escape_deceptive, is_deceptive};
+pub(crate) use names::{fold_name, same_name};
 pub use origin::{Loc, Origin, SourceFile};
 pub use source::{MAX_FILE_BYTES, MAX_FILE_BYTES_ENV, max_file_bytes};
 pub use yaml::{MAX_ALIAS_NODES, MAX_DEPTH, simple_reader_agrees_with_granit};

@@ -11,6 +11,7 @@
 //! all at once — the most of the time a large export spends on groups. This module reads
 //! nothing and writes nothing.
 
+use crate::config::fold_name;
 use crate::key_table::KeyTable;
 use crate::live::Live;
 
@@ -46,12 +47,15 @@ impl<'l> Index<'l> {
         let ((user_keys, user_order), (group_keys, group_order, group_member_order, by_id)) =
             std::thread::scope(|scope| {
                 let groups = scope.spawn(|| {
-                    let (group_keys, group_order) =
-                        sorted_keys(live.groups.iter().map(|g| g.display_name.to_lowercase()));
+                    let (group_keys, group_order) = sorted_keys(
+                        live.groups
+                            .iter()
+                            .map(|g| fold_name(&g.display_name).into_owned()),
+                    );
                     let (member_keys, member_order) = sorted_keys(
                         live.groups
                             .iter()
-                            .map(|g| format!("group:{}", g.display_name).to_lowercase()),
+                            .map(|g| fold_name(&format!("group:{}", g.display_name)).into_owned()),
                     );
                     let groups = (0u32..)
                         .zip(&live.groups)
@@ -63,7 +67,11 @@ impl<'l> Index<'l> {
                         IdTable::new(live.groups.len() + live.users.len(), groups.chain(users));
                     (group_keys, group_order, (member_keys, member_order), by_id)
                 });
-                let users = sorted_keys(live.users.iter().map(|u| u.user_name.to_lowercase()));
+                let users = sorted_keys(
+                    live.users
+                        .iter()
+                        .map(|u| fold_name(&u.user_name).into_owned()),
+                );
                 let groups = groups
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

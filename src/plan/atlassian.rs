@@ -17,6 +17,7 @@ use super::matching::MatchError;
 use super::model::{AtlassianReport, Note, NoteKind, UnsyncedAccount};
 use crate::atlassian::{OrgSnapshot, linked_account_of};
 use crate::config::DeclaredUser;
+use crate::config::fold_name;
 use crate::live::Live;
 
 /// Decide each user create against the organisation.
@@ -132,8 +133,8 @@ pub(crate) fn report(
         .collect();
     let mut declared: HashSet<String> = HashSet::new();
     for user in users {
-        declared.insert(user.user_name.to_lowercase());
-        declared.extend(user.emails().map(str::to_lowercase));
+        declared.insert(fold_name(&user.user_name).into_owned());
+        declared.extend(user.emails().map(|e| fold_name(e).into_owned()));
     }
     let linking: HashSet<&str> = changes
         .iter()
@@ -143,7 +144,7 @@ pub(crate) fn report(
     let live_names: HashSet<String> = live
         .users
         .iter()
-        .map(|u| u.user_name.to_lowercase())
+        .map(|u| fold_name(&u.user_name).into_owned())
         .collect();
     let unsynced = org
         .accounts
@@ -151,8 +152,8 @@ pub(crate) fn report(
         .filter(|a| a.status == "active")
         .filter(|a| !linked_here.contains(&a.account_id))
         .filter(|a| !linking.contains(a.account_id.as_str()))
-        .filter(|a| !declared.contains(&a.email.to_lowercase()))
-        .filter(|a| !live_names.contains(&a.email.to_lowercase()))
+        .filter(|a| !declared.contains(fold_name(&a.email).as_ref()))
+        .filter(|a| !live_names.contains(fold_name(&a.email).as_ref()))
         .map(|a| UnsyncedAccount {
             account_id: a.account_id.clone(),
             email: a.email.clone(),

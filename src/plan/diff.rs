@@ -27,7 +27,7 @@ use super::change::{
 use super::compare::{self, attribute_changes};
 use super::fingerprint::{group_fingerprint, user_fingerprint};
 use super::guards::{self, GroupOutcome, ProtectedRemoval};
-use super::matching::{self, How, PlanErrors, fold};
+use super::matching::{self, How, PlanErrors};
 use super::members::{self, Directory, Resolved};
 use super::model::{
     Note, NoteKind, PLAN_FORMAT_VERSION, Plan, PlanPolicy, PlanTarget, Scope, Summary, Unmanaged,
@@ -38,7 +38,7 @@ use super::scope;
 use crate::config::parallel;
 use crate::config::{
     Attributes, Declared, DeclaredGroup, DeclaredUser, PackedValue, UnmanagedGroups,
-    UnmanagedUsers, name_matches,
+    UnmanagedUsers, fold_name, name_matches, same_name,
 };
 use crate::live::json_view::{self, Json};
 use crate::live::{Live, LiveGroup, LiveUser};
@@ -117,13 +117,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     let mut order: Vec<usize> = (0..declared.users.len()).collect();
     order.sort_by_cached_key(|&i| {
         let u = &declared.users[i];
-        (fold(&u.user_name), &*u.user_name)
+        (fold_name(&u.user_name), &*u.user_name)
     });
     let users: Vec<&DeclaredUser> = order.iter().map(|&i| &declared.users[i]).collect();
     let mut groups: Vec<&DeclaredGroup> = declared.groups.iter().collect();
     groups.sort_by_cached_key(|g| {
         let g: &DeclaredGroup = g;
-        (fold(&g.display_name), g.display_name.as_str())
+        (fold_name(&g.display_name), g.display_name.as_str())
     });
     let user_matches = matching::match_users(
         &users,
@@ -147,12 +147,12 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     let protected_users: std::collections::HashSet<String> = policy
         .protected_users
         .iter()
-        .map(|n| n.to_lowercase())
+        .map(|n| fold_name(n).into_owned())
         .collect();
     let protected_groups: std::collections::HashSet<String> = policy
         .protected_groups
         .iter()
-        .map(|n| n.to_lowercase())
+        .map(|n| fold_name(n).into_owned())
         .collect();
 
     // Which matched groups are replaced (renamed where the provider cannot rename).
@@ -162,9 +162,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         .map(|(group, found)| {
             found.as_ref().is_some_and(|(l, _)| {
                 !capabilities.group_rename
-                    && !live.groups[*l]
-                        .display_name
-                        .eq_ignore_ascii_case(&group.display_name)
+                    && !same_name(&live.groups[*l].display_name, &group.display_name)
             })
         })
         .collect();
@@ -192,13 +190,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             .clone()
             .map(|i| {
                 let user = users[i];
-                let protected = protected_users.contains(fold(&user.user_name).as_ref());
+                let protected = protected_users.contains(fold_name(&user.user_name).as_ref());
                 match &user_matches.found[i] {
                     None => Err(create_user(user, &directory, protected)),
                     Some((l, how)) => {
                         let live_user = &live.users[*l];
                         let protected = protected
-                            || protected_users.contains(fold(&live_user.user_name).as_ref());
+                            || protected_users.contains(fold_name(&live_user.user_name).as_ref());
                         Ok(update_user(user, live_user, how, &directory, protected))
                     }
                 }
@@ -224,12 +222,12 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     }
     let user_creates = dependency_order(user_creates, |change| {
         (
-            change.name.to_lowercase(),
+            fold_name(&change.name).into_owned(),
             change
                 .manager
                 .iter()
                 .filter(|m| m.new.id.is_none())
-                .filter_map(|m| m.new.name.as_ref().map(|n| n.to_lowercase()))
+                .filter_map(|m| m.new.name.as_ref().map(|n| fold_name(n).into_owned()))
                 .collect(),
         )
     });
@@ -263,21 +261,20 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         .zip(member_changes.into_iter().flatten())
     {
         let address = format!("group {}", group.display_name);
-        let mut protected = protected_groups.contains(fold(&group.display_name).as_ref());
+        let mut protected = protected_groups.contains(fold_name(&group.display_name).as_ref());
         let Some((l, how)) = found else {
             let members = members::created_members(group, &directory);
             group_creates.push(create_group(group, members, protected));
             continue;
         };
         let live_group = &live.groups[*l];
-        protected = protected || protected_groups.contains(fold(&live_group.display_name).as_ref());
+        protected =
+            protected || protected_groups.contains(fold_name(&live_group.display_name).as_ref());
         let resource = live_group.resource();
         let (member_changes, member_notes) = computed.unwrap_or_default();
         notes.extend(member_notes);
         let mut attributes = Vec::new();
-        let renamed = !live_group
-            .display_name
-            .eq_ignore_ascii_case(&group.display_name);
+        let renamed = !same_name(&live_group.display_name, &group.display_name);
         if renamed {
             attributes.push(AttributeChange {
                 path: "displayName".into(),
@@ -363,13 +360,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
     }
     let group_creates = dependency_order(group_creates, |change| {
         (
-            change.name.to_lowercase(),
+            fold_name(&change.name).into_owned(),
             change
                 .members
                 .add
                 .iter()
                 .filter(|m| m.r#type == MemberType::Group && m.id.is_none())
-                .filter_map(|m| m.name.as_ref().map(|n| n.to_lowercase()))
+                .filter_map(|m| m.name.as_ref().map(|n| fold_name(n).into_owned()))
                 .collect(),
         )
     });
@@ -385,7 +382,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
         if ignored_users[i] || user_matches.claimed[i] {
             continue;
         }
-        let protected = protected_users.contains(fold(&user.user_name).as_ref());
+        let protected = protected_users.contains(fold_name(&user.user_name).as_ref());
         match unmanaged_user(user, policy.unmanaged_users, &context.target, protected) {
             Some(change) => destroys.push(change),
             None => unmanaged.users.push(UnmanagedObject {
@@ -399,7 +396,7 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             continue;
         }
         if policy.unmanaged_groups == UnmanagedGroups::Delete {
-            let protected = protected_groups.contains(fold(&group.display_name).as_ref());
+            let protected = protected_groups.contains(fold_name(&group.display_name).as_ref());
             destroys.push(delete_group(group, &directory, protected));
         } else {
             unmanaged.groups.push(UnmanagedObject {
@@ -408,13 +405,13 @@ pub fn diff(declared: &Declared, live: &Live, context: &PlanContext) -> Result<P
             });
         }
     }
-    destroys.sort_by_cached_key(|c| (c.resource, c.name.to_lowercase(), c.id.clone()));
+    destroys.sort_by_cached_key(|c| (c.resource, fold_name(&c.name).into_owned(), c.id.clone()));
     unmanaged
         .users
-        .sort_by_cached_key(|o| (o.name.to_lowercase(), o.id.clone()));
+        .sort_by_cached_key(|o| (fold_name(&o.name).into_owned(), o.id.clone()));
     unmanaged
         .groups
-        .sort_by_cached_key(|o| (o.name.to_lowercase(), o.id.clone()));
+        .sort_by_cached_key(|o| (fold_name(&o.name).into_owned(), o.id.clone()));
 
     // 5. Order.
     // One allocation of the exact size: growing a vector of 110 000 changes by doubling
@@ -538,7 +535,7 @@ fn protected_removals(
         for member in &change.members.remove {
             if member.r#type == MemberType::User
                 && let Some(name) = &member.name
-                && protected_users.contains(fold(name).as_ref())
+                && protected_users.contains(fold_name(name).as_ref())
             {
                 removals.push(ProtectedRemoval {
                     user: name.to_string(),
@@ -628,7 +625,7 @@ fn update_user(
 ) -> Option<Change> {
     // Most matched users are unchanged: say so from a view of the resource, without
     // building a JSON tree of it. The full comparison below decides otherwise.
-    if live.user_name.eq_ignore_ascii_case(&user.user_name) {
+    if same_name(&live.user_name, &user.user_name) {
         let view = Json::parse(live.json.as_str());
         let manager_unchanged = user
             .manager
@@ -645,7 +642,7 @@ fn update_user(
             || (user.manager.is_some() && key.eq_ignore_ascii_case(ENTERPRISE_USER))
     });
     let mut attributes = Vec::new();
-    if !live.user_name.eq_ignore_ascii_case(&user.user_name) {
+    if !same_name(&live.user_name, &user.user_name) {
         attributes.push(AttributeChange {
             path: "userName".to_string(),
             old: Some(live.user_name.as_str().into()),

@@ -18,7 +18,7 @@ use miette::Diagnostic;
 use serde_json::Value;
 
 use super::model::{Note, NoteKind};
-use crate::config::{AttributeValue, DeclaredGroup, DeclaredUser, MatchUsersBy, Origin};
+use crate::config::{AttributeValue, DeclaredGroup, DeclaredUser, MatchUsersBy, Origin, fold_name};
 use crate::live::{IdHashMap, LiveGroup, LiveUser, id_hash_map};
 use crate::scim::{as_bool, attribute, string_attribute};
 
@@ -208,19 +208,6 @@ impl Diagnostic for PlanErrors {
     }
 }
 
-/// Lower-cased, for case-insensitive keys; borrowed when already lower-case ASCII (most
-/// names), so that matching 100 000 users allocates no copy of them.
-pub(crate) fn fold(text: &str) -> Cow<'_, str> {
-    if !text.is_ascii() {
-        return Cow::Owned(text.to_lowercase());
-    }
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 /// The live objects that hold one key: one (the usual case, without an allocation) or
 /// several.
 #[derive(Debug)]
@@ -381,7 +368,7 @@ impl<'a, D, L> Run<'a, D, L> {
         let by_name = index_by(
             k.live,
             k.eligible,
-            |l| Some(fold((k.live_name)(l))),
+            |l| Some(fold_name((k.live_name)(l))),
             k.live_id,
         );
         duplicate_notes(
@@ -393,10 +380,10 @@ impl<'a, D, L> Run<'a, D, L> {
             notes,
         );
         for (d, entry) in k.declared.iter().enumerate() {
-            if let Some(found) = by_name.get(&fold((k.declared_name)(entry))) {
+            if let Some(found) = by_name.get(&fold_name((k.declared_name)(entry))) {
                 let found = found.as_slice();
                 for former in (k.previously)(entry) {
-                    if by_name.contains_key(&fold(former)) {
+                    if by_name.contains_key(&fold_name(former)) {
                         notes.push(Note {
                             kind: NoteKind::FormerNameAlsoExists,
                             subject: format!("{} {}", k.noun, (k.declared_name)(entry)),
@@ -417,14 +404,14 @@ impl<'a, D, L> Run<'a, D, L> {
         let current: FxHashSet<Cow<'_, str>> = k
             .declared
             .iter()
-            .map(|d| fold((k.declared_name)(d)))
+            .map(|d| fold_name((k.declared_name)(d)))
             .collect();
         for (d, entry) in k.declared.iter().enumerate() {
             if self.found[d].is_some() {
                 continue;
             }
             let former = (k.previously)(entry).iter().find_map(|former| {
-                let key = fold(former);
+                let key = fold_name(former);
                 (!current.contains(&key))
                     .then(|| by_name.get(&key))
                     .flatten()
@@ -553,9 +540,10 @@ pub(crate) fn match_users(
             MatchUsersBy::Email => run.by_key(
                 "email",
                 |l: &LiveUser| {
-                    live_primary_email(&l.resource()).map(|e| Cow::Owned(fold(&e).into_owned()))
+                    live_primary_email(&l.resource())
+                        .map(|e| Cow::Owned(fold_name(&e).into_owned()))
                 },
-                |d: &DeclaredUser| declared_primary_email(d).map(|e| fold(&e).into_owned()),
+                |d: &DeclaredUser| declared_primary_email(d).map(|e| fold_name(&e).into_owned()),
                 How::Email,
             ),
             MatchUsersBy::ExternalId => run.by_key(

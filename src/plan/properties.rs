@@ -17,6 +17,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::*;
+use crate::config::fold_name;
 use crate::config::load_str;
 use crate::live::Live;
 
@@ -343,7 +344,11 @@ impl Model {
         let mut created: BTreeMap<(MemberType, String), String> = BTreeMap::new();
         let resolve = |created: &BTreeMap<(MemberType, String), String>, m: &MemberRef| {
             m.id.clone().unwrap_or_else(|| {
-                created[&(m.r#type, m.name.clone().unwrap_or_default().to_lowercase())].clone()
+                created[&(
+                    m.r#type,
+                    fold_name(m.name.as_deref().unwrap_or_default()).into_owned(),
+                )]
+                    .clone()
             })
         };
         let mut deferred_deletes = Vec::new();
@@ -358,7 +363,7 @@ impl Model {
                         user.insert(a.path.clone(), a.new.to_value());
                     }
                     self.users.insert(id.clone(), user);
-                    created.insert((MemberType::User, change.name.to_lowercase()), id);
+                    created.insert((MemberType::User, fold_name(&change.name).into_owned()), id);
                 }
                 (ResourceType::User, Action::Delete) => {
                     let id = change.id.clone().expect("id");
@@ -394,7 +399,10 @@ impl Model {
                         .map(|m| resolve(&created, m))
                         .collect();
                     self.groups.insert(id.clone(), (group, members));
-                    created.insert((MemberType::Group, change.name.to_lowercase()), id);
+                    created.insert(
+                        (MemberType::Group, fold_name(&change.name).into_owned()),
+                        id,
+                    );
                     if change.action == Action::Replace {
                         deferred_deletes.push(change.id.clone().expect("id"));
                     }
@@ -541,7 +549,7 @@ proptest! {
                 && (matches!(change.action, Action::Deactivate | Action::Delete | Action::Replace | Action::Rename)
                     || !change.members.remove.is_empty());
             let removes_protected_user = protected_user.as_ref().is_some_and(|p| {
-                change.members.remove.iter().any(|m| m.name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(p)))
+                change.members.remove.iter().any(|m| m.name.as_ref().is_some_and(|n| crate::config::same_name(n, p)))
             });
             if destructive_to_it || removes_protected_user {
                 prop_assert!(

@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::change::{Action, Change, MemberRef, MemberType, ResourceType};
 use super::model::{Note, NoteKind, Scope};
+use crate::config::fold_name;
 
 /// One `KIND:NAME`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,14 +63,14 @@ impl Selector {
         }
         Ok(Selector {
             resource,
-            name: name.to_lowercase(),
+            name: fold_name(name).into_owned(),
         })
     }
 
     fn matches(&self, change: &Change) -> bool {
         change.resource == self.resource
-            && (change.name.to_lowercase() == self.name
-                || former_name(change).is_some_and(|n| n.to_lowercase() == self.name))
+            && (fold_name(&change.name) == self.name
+                || former_name(change).is_some_and(|n| fold_name(n) == self.name))
     }
 
     fn names(&self, member: &MemberRef) -> bool {
@@ -81,7 +82,7 @@ impl Selector {
             && member
                 .name
                 .as_ref()
-                .is_some_and(|n| n.to_lowercase() == self.name)
+                .is_some_and(|n| fold_name(n) == self.name)
     }
 }
 
@@ -141,7 +142,7 @@ pub(crate) fn limit(changes: Vec<Change>, scope: &Scope, notes: &mut Vec<Note>) 
                 ResourceType::User => MemberType::User,
                 ResourceType::Group => MemberType::Group,
             };
-            ((kind, c.name.to_lowercase()), i)
+            ((kind, fold_name(&c.name).into_owned()), i)
         })
         .collect();
     let dropped: Vec<bool> = changes
@@ -169,7 +170,7 @@ pub(crate) fn limit(changes: Vec<Change>, scope: &Scope, notes: &mut Vec<Note>) 
             .filter(|m| m.id.is_none());
         for member in needs {
             let Some(name) = &member.name else { continue };
-            if let Some(&j) = created.get(&(member.r#type, name.to_lowercase()))
+            if let Some(&j) = created.get(&(member.r#type, fold_name(name).into_owned()))
                 && !keep[j]
                 && !dropped[j]
             {
@@ -189,7 +190,7 @@ pub(crate) fn limit(changes: Vec<Change>, scope: &Scope, notes: &mut Vec<Note>) 
             m.id.is_none()
                 && m.name.as_ref().is_some_and(|name| {
                     created
-                        .get(&(m.r#type, name.to_lowercase()))
+                        .get(&(m.r#type, fold_name(name).into_owned()))
                         .is_some_and(|j| !keep[*j] || dropped[*j])
                 })
         };

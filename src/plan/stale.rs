@@ -14,6 +14,7 @@ use super::change::{Action, Change, Fingerprint, ResourceType};
 use super::fingerprint::{group_fingerprint, user_fingerprint, value_at};
 use super::model::Plan;
 use crate::config::PackedValue;
+use crate::config::fold_name;
 use crate::live::{Live, LiveGroup, LiveUser};
 use crate::scim::{as_bool, attribute};
 
@@ -33,12 +34,12 @@ pub fn stale_changes(plan: &Plan, live: &Live) -> Vec<Stale> {
     let user_names: HashMap<String, &LiveUser> = live
         .users
         .iter()
-        .map(|u| (u.user_name.to_lowercase(), u))
+        .map(|u| (fold_name(&u.user_name).into_owned(), u))
         .collect();
     let group_names: HashMap<String, &LiveGroup> = live
         .groups
         .iter()
-        .map(|g| (g.display_name.to_lowercase(), g))
+        .map(|g| (fold_name(&g.display_name).into_owned(), g))
         .collect();
     let mut stale = Vec::new();
     for change in &plan.changes {
@@ -46,7 +47,7 @@ pub fn stale_changes(plan: &Plan, live: &Live) -> Vec<Stale> {
             (ResourceType::User, None, _)
                 if matches!(change.action, Action::Create | Action::Link) =>
             {
-                user_names.get(&change.name.to_lowercase()).map(|u| {
+                user_names.get(fold_name(&change.name).as_ref()).map(|u| {
                     format!(
                         "a user `{}` (id {}) was created since the plan",
                         u.user_name, u.id
@@ -54,7 +55,7 @@ pub fn stale_changes(plan: &Plan, live: &Live) -> Vec<Stale> {
                 })
             }
             (ResourceType::Group, None, _) if change.action == Action::Create => {
-                group_names.get(&change.name.to_lowercase()).map(|g| {
+                group_names.get(fold_name(&change.name).as_ref()).map(|g| {
                     format!(
                         "a group `{}` (id {}) was created since the plan",
                         g.display_name, g.id
@@ -74,7 +75,7 @@ pub fn stale_changes(plan: &Plan, live: &Live) -> Vec<Stale> {
         // A replace also creates a group under its new name, which must still be free.
         let what = what.or_else(|| {
             (change.action == Action::Replace)
-                .then(|| group_names.get(&change.name.to_lowercase()))
+                .then(|| group_names.get(fold_name(&change.name).as_ref()))
                 .flatten()
                 .map(|g| {
                     format!(

@@ -98,6 +98,21 @@ fn matching_state_gives_an_empty_plan() {
 }
 
 #[test]
+fn a_live_name_with_sigma_for_the_final_sigma_is_the_same_name() {
+    // A server that lowercases letter by letter stores `ς` as `σ`; validation and the
+    // diff fold both to one name, so the user is matched, not created a second time.
+    let declared = declared(
+        "users:\n  - userName: Οδυσσευς@acme.test\ngroups:\n  - displayName: ήρωες\n    members: [Οδυσσευς@acme.test]\n",
+    );
+    let live = live(
+        json!([{"id": "u1", "userName": "οδυσσευσ@acme.test"}]),
+        json!([{"id": "g1", "displayName": "ΉΡΩΕΣ", "members": [{"value": "u1"}]}]),
+    );
+    let plan = plan(&declared, &live);
+    assert!(!plan.has_changes(), "{:#?}", plan.changes);
+}
+
+#[test]
 fn drift_becomes_updates_and_member_changes() {
     let live = live(
         json!([

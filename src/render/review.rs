@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use super::breakdown::short_path;
 use super::style::Style;
 use super::text::safe;
+use crate::config::fold_name;
 use crate::plan::{Action, Change, MemberRef, MemberType, Plan, ResourceType};
 
 /// One person's part of a plan.
@@ -49,7 +50,7 @@ fn entry<'p>(
     name: &str,
 ) -> &'p mut PersonAccess {
     people
-        .entry((name.to_lowercase(), name.to_string()))
+        .entry((fold_name(name).into_owned(), name.to_string()))
         .or_insert_with(|| PersonAccess {
             name: name.to_string(),
             ..PersonAccess::default()

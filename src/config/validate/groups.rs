@@ -12,7 +12,7 @@ use crate::config::declared::{DeclaredGroup, MemberName, MemberUser, Membership}
 use crate::config::diagnostic::ConfigError;
 use crate::config::kind::ConfigErrorKind;
 use crate::config::model::{GroupEntry, Located, MemberEntry, MemberForm, MemberList};
-use crate::config::names::{FastMap, fast_map, fold, fold_into};
+use crate::config::names::{FastMap, fast_map, fold, fold_into, same_name};
 use crate::config::origin::Loc;
 use crate::config::origin::{Origin, SourceFile};
 use crate::config::parallel;
@@ -465,7 +465,7 @@ fn repeated_member(
         written(first.value, listed.name(first, &file.text)),
         written(again.value, listed.name(again, &file.text)),
     );
-    let message = if first_text.eq_ignore_ascii_case(&again_text) {
+    let message = if same_name(&first_text, &again_text) {
         format!("`{again_text}` is listed twice in group `{group}`")
     } else {
         format!("`{first_text}` and `{again_text}` are the same member of group `{group}`")
