@@ -27,6 +27,9 @@ pub use encoding::{ArrayWriter, ObjectWriter};
 pub use packed::PackedValue;
 pub use view::{AttributeValue, FieldIter, Fields, ItemIter, Items, NumberValue};
 
+/// The largest scratch buffer a thread keeps between two [`Attributes::build`]s.
+const MAX_SCRATCH: usize = 64 * 1024;
+
 /// A JSON object, in the order written: a user's declared attributes by name.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Attributes {
@@ -34,13 +37,23 @@ pub struct Attributes {
 }
 
 impl Attributes {
-    /// Attributes that `fill` writes.
+    /// Attributes that `fill` writes. Written into this thread's scratch buffer and copied
+    /// out at their size: one allocation each, where growing a new vector for each of
+    /// 100 000 users took several, each copying what was written so far (`validate` of
+    /// 100 000 users, 12 alternating runs: CPU median 0.885 → 0.830 s).
     pub fn build(fill: impl FnOnce(&mut ObjectWriter<'_>)) -> Attributes {
-        let mut encoded = Vec::new();
-        fill(&mut ObjectWriter::new(&mut encoded));
-        Attributes {
-            encoded: encoded.into_boxed_slice(),
+        thread_local! {
+            static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
         }
+        // Taken, not borrowed: a `fill` that builds other attributes gets a buffer of its own.
+        let mut scratch = SCRATCH.take();
+        scratch.clear();
+        fill(&mut ObjectWriter::new(&mut scratch));
+        let encoded = Box::from(scratch.as_slice());
+        if scratch.capacity() <= MAX_SCRATCH {
+            SCRATCH.set(scratch);
+        }
+        Attributes { encoded }
     }
 
     /// The attributes of a JSON object, in its order.
@@ -141,6 +154,32 @@ mod tests {
             Some("Lovelace")
         );
         assert!(encoded.get("Name").is_none(), "keys are exact");
+    }
+
+    #[test]
+    fn attributes_built_while_others_are_built_are_each_their_own() {
+        let large = json!({"blob": "x".repeat(2 * MAX_SCRATCH)});
+        let mut inner = Vec::new();
+        let outer = Attributes::build(|object| {
+            object.string("before", "1");
+            inner.push(attributes(&json!({"nested": {"a": [1, 2]}})));
+            inner.push(attributes(&large));
+            object.string("after", "2");
+        });
+        assert_eq!(
+            Value::Object(outer.to_map()),
+            json!({"before": "1", "after": "2"})
+        );
+        assert_eq!(
+            Value::Object(inner[0].to_map()),
+            json!({"nested": {"a": [1, 2]}})
+        );
+        assert_eq!(Value::Object(inner[1].to_map()), large);
+        // The next build on this thread starts from an empty buffer.
+        assert_eq!(
+            Value::Object(attributes(&json!({"c": true})).to_map()),
+            json!({"c": true})
+        );
     }
 
     #[test]
